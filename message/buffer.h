@@ -1,0 +1,54 @@
+#ifndef TOFU_MESSAGE_BUFFER_H_
+#define TOFU_MESSAGE_BUFFER_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "absl/strings/string_view.h"
+
+namespace tofu {
+
+// A byte buffer whose capacity survives Clear(), so pooled messages reuse their
+// memory. Growth is geometric (at least doubling, in steps of 256 bytes) and
+// never less than what is asked for. Not thread-safe; a buffer belongs to its
+// message.
+class Buffer {
+ public:
+  Buffer() = default;
+  Buffer(const Buffer&) = delete;
+  Buffer& operator=(const Buffer&) = delete;
+
+  uint8_t* data() { return data_.get(); }
+  const uint8_t* data() const { return data_.get(); }
+  size_t size() const { return size_; }
+  size_t capacity() const { return capacity_; }
+  bool empty() const { return size_ == 0; }
+  absl::string_view view() const {
+    return absl::string_view(reinterpret_cast<const char*>(data_.get()), size_);
+  }
+
+  // Length 0; capacity kept.
+  void Clear() { size_ = 0; }
+  // Sets the length to `n`. Bytes past the old length are left uninitialised:
+  // the caller is about to overwrite them (a network read, a memcpy).
+  void ResizeUninitialized(size_t n);
+  void Reserve(size_t n);
+  void Append(const void* bytes, size_t n);
+  void Append(absl::string_view bytes) { Append(bytes.data(), bytes.size()); }
+  void Assign(absl::string_view bytes) {
+    Clear();
+    Append(bytes);
+  }
+  // Frees the memory (capacity 0).
+  void Release();
+
+ private:
+  std::unique_ptr<uint8_t[]> data_;
+  size_t size_ = 0;
+  size_t capacity_ = 0;
+};
+
+}  // namespace tofu
+
+#endif  // TOFU_MESSAGE_BUFFER_H_

@@ -1,0 +1,320 @@
+#include <cstdint>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "absl/types/span.h"
+#include "gtest/gtest.h"
+#include "message/binary_header.h"
+#include "message/frame_decoder.h"
+#include "message/frame_encoder.h"
+#include "message/message.h"
+#include "message/status.h"
+
+namespace tofu {
+namespace {
+
+using Bytes = std::vector<uint8_t>;
+
+MessagePtr MakeFrame(OpCode op, uint64_t id, const std::string& headers,
+                     const std::string& body) {
+  MessagePtr m = Message::Create();
+  m->header().op_code = op;
+  m->header().channel_number = static_cast<uint16_t>(id % 65534 + 1);
+  m->header().message_id = id;
+  m->text_headers().Append(headers);
+  m->body().Append(body);
+  m->header().text_headers_length = static_cast<uint16_t>(headers.size());
+  m->header().body_length = static_cast<uint16_t>(body.size());
+  return m;
+}
+
+std::vector<MessagePtr> SampleFrames() {
+  std::vector<MessagePtr> frames;
+  frames.push_back(
+      MakeFrame(OpCode::kHelloRequest, 1, "~connect_to:tcp|h|1\r\n", ""));
+  frames.push_back(MakeFrame(OpCode::kRequest, 2, "", ""));
+  frames.push_back(MakeFrame(OpCode::kResponse, 3, "a:b\r\n", "body"));
+  frames.push_back(
+      MakeFrame(OpCode::kSignal, 4, "", std::string(70000 % 65536, 's')));
+  frames.push_back(MakeFrame(OpCode::kByeRequest, 5, std::string(65535, 'h'),
+                             std::string(65535, 'b')));
+  frames.push_back(MakeFrame(OpCode::kByeResponse, 6, "", "x"));
+  return frames;
+}
+
+Bytes Serialize(const std::vector<MessagePtr>& frames) {
+  Bytes out;
+  for (const MessagePtr& m : frames) {
+    const WireHeader h = EncodeBinaryHeader(m->header());
+    out.insert(out.end(), h.begin(), h.end());
+    out.insert(out.end(), m->text_headers().data(),
+               m->text_headers().data() + m->text_headers().size());
+    out.insert(out.end(), m->body().data(),
+               m->body().data() + m->body().size());
+  }
+  return out;
+}
+
+struct DecodeResult {
+  std::vector<MessagePtr> frames;
+  StatusCode error = StatusCode::kSuccess;
+  size_t consumed = 0;
+  bool at_boundary = false;
+};
+
+// Feeds `stream` in chunks chosen by `next_chunk` and collects every frame.
+template <typename ChunkFn>
+DecodeResult DecodeAll(const Bytes& stream, ChunkFn next_chunk,
+                       FrameDecoder::Limits limits = {}) {
+  FrameDecoder decoder(limits);
+  DecodeResult result;
+  size_t pos = 0;
+  while (true) {
+    switch (decoder.state()) {
+      case FrameDecoder::State::kNeedMessage:
+        decoder.Provide(Message::Create());
+        continue;
+      case FrameDecoder::State::kFrameReady:
+        result.frames.push_back(decoder.TakeFrame());
+        continue;
+      case FrameDecoder::State::kFailed:
+        result.error = decoder.error();
+        result.consumed = pos;
+        return result;
+      case FrameDecoder::State::kNeedBytes:
+        break;
+    }
+    if (pos == stream.size()) break;
+    const size_t chunk = std::min(next_chunk(), stream.size() - pos);
+    const size_t used =
+        decoder.Feed(absl::MakeConstSpan(stream.data() + pos, chunk));
+    EXPECT_LE(used, chunk);
+    pos += used;
+  }
+  result.consumed = pos;
+  result.at_boundary = decoder.at_frame_boundary();
+  return result;
+}
+
+void ExpectSameFrames(const std::vector<MessagePtr>& got,
+                      const std::vector<MessagePtr>& want) {
+  ASSERT_EQ(got.size(), want.size());
+  for (size_t i = 0; i < got.size(); ++i) {
+    EXPECT_EQ(got[i]->header(), want[i]->header()) << i;
+    EXPECT_EQ(got[i]->text_headers().view(), want[i]->text_headers().view())
+        << i;
+    EXPECT_EQ(got[i]->body().view(), want[i]->body().view()) << i;
+  }
+}
+
+TEST(FrameDecoder, WholeStreamAtOnce) {
+  const auto frames = SampleFrames();
+  const Bytes stream = Serialize(frames);
+  DecodeResult r = DecodeAll(stream, [&] { return stream.size(); });
+  EXPECT_EQ(r.error, StatusCode::kSuccess);
+  EXPECT_EQ(r.consumed, stream.size());
+  EXPECT_TRUE(r.at_boundary);
+  ExpectSameFrames(r.frames, frames);
+}
+
+TEST(FrameDecoder, OneByteAtATimeGivesTheSameFrames) {
+  const auto frames = SampleFrames();
+  const Bytes stream = Serialize(frames);
+  DecodeResult r = DecodeAll(stream, [] { return size_t{1}; });
+  EXPECT_EQ(r.error, StatusCode::kSuccess);
+  EXPECT_TRUE(r.at_boundary);
+  ExpectSameFrames(r.frames, frames);
+}
+
+TEST(FrameDecoder, RandomChunksGiveTheSameFrames) {
+  const auto frames = SampleFrames();
+  const Bytes stream = Serialize(frames);
+  for (uint32_t seed = 1; seed <= 20; ++seed) {
+    std::mt19937 rng(seed);
+    std::uniform_int_distribution<size_t> size(1, seed % 2 ? 40 : 100000);
+    DecodeResult r = DecodeAll(stream, [&] { return size(rng); });
+    EXPECT_EQ(r.error, StatusCode::kSuccess) << seed;
+    EXPECT_TRUE(r.at_boundary);
+    ExpectSameFrames(r.frames, frames);
+  }
+}
+
+TEST(FrameDecoder, KeepsFramesBeforeAnInvalidOne) {
+  std::vector<MessagePtr> frames;
+  frames.push_back(MakeFrame(OpCode::kRequest, 1, "", "ok"));
+  frames.push_back(MakeFrame(OpCode::kRequest, 2, "", "bad"));
+  frames[1]->header().op_code = static_cast<OpCode>(13);
+  const Bytes stream = Serialize(frames);
+  for (size_t chunk : {size_t{1}, size_t{7}, stream.size()}) {
+    DecodeResult r = DecodeAll(stream, [&] { return chunk; });
+    EXPECT_EQ(r.error, StatusCode::kInvalidMessage);
+    ASSERT_EQ(r.frames.size(), 1u);
+    EXPECT_EQ(r.frames[0]->body().view(), "ok");
+    // Only the bad header was read, not its body.
+    EXPECT_EQ(r.consumed, 16u + 2 + 16);
+  }
+}
+
+TEST(FrameDecoder, RejectsInvalidOpCodesAndWelcomeFrames) {
+  for (int op = 8; op <= 15; ++op) {
+    MessagePtr m = MakeFrame(static_cast<OpCode>(op), 1, "", "");
+    std::vector<MessagePtr> frames;
+    frames.push_back(std::move(m));
+    DecodeResult r = DecodeAll(Serialize(frames), [] { return size_t{3}; });
+    EXPECT_EQ(r.error, StatusCode::kInvalidMessage) << op;
+    EXPECT_TRUE(r.frames.empty());
+  }
+}
+
+TEST(FrameDecoder, RejectsBodyLongerThanLimit) {
+  std::vector<MessagePtr> frames;
+  frames.push_back(MakeFrame(OpCode::kSignal, 1, "", std::string(101, 'b')));
+  DecodeResult r = DecodeAll(
+      Serialize(frames), [] { return size_t{1000}; },
+      FrameDecoder::Limits{.max_body = 100});
+  EXPECT_EQ(r.error, StatusCode::kInvalidBodyLen);
+  EXPECT_EQ(r.consumed, kBinaryHeaderSize);
+}
+
+TEST(FrameDecoder, RejectsTextHeadersLongerThanLimit) {
+  std::vector<MessagePtr> frames;
+  frames.push_back(MakeFrame(OpCode::kSignal, 1, std::string(11, 'h'), ""));
+  DecodeResult r = DecodeAll(
+      Serialize(frames), [] { return size_t{1000}; },
+      FrameDecoder::Limits{.max_text_headers = 10});
+  EXPECT_EQ(r.error, StatusCode::kInvalidHeadersLen);
+}
+
+TEST(FrameDecoder, GarbageIsRejectedOrBufferedButNeverOverread) {
+  std::mt19937 rng(42);
+  for (int trial = 0; trial < 200; ++trial) {
+    Bytes garbage(1 + rng() % 300);
+    for (uint8_t& b : garbage) b = static_cast<uint8_t>(rng());
+    DecodeResult r = DecodeAll(garbage, [&] { return size_t{1 + rng() % 17}; });
+    EXPECT_LE(r.consumed, garbage.size());
+    if (r.error == StatusCode::kSuccess) {
+      EXPECT_EQ(r.consumed, garbage.size());
+    }
+  }
+}
+
+TEST(FrameDecoder, TruncatedFrameIsNotAtBoundary) {
+  std::vector<MessagePtr> frames;
+  frames.push_back(MakeFrame(OpCode::kRequest, 1, "", "0123456789"));
+  Bytes stream = Serialize(frames);
+  stream.resize(stream.size() - 3);
+  FrameDecoder decoder;
+  EXPECT_TRUE(decoder.at_frame_boundary());
+  size_t used = decoder.Feed(absl::MakeConstSpan(stream));
+  EXPECT_EQ(used, kBinaryHeaderSize);
+  ASSERT_EQ(decoder.state(), FrameDecoder::State::kNeedMessage);
+  EXPECT_EQ(decoder.pending_header().body_length, 10);
+  decoder.Provide(Message::Create());
+  used += decoder.Feed(absl::MakeConstSpan(stream).subspan(used));
+  EXPECT_EQ(used, stream.size());
+  EXPECT_EQ(decoder.state(), FrameDecoder::State::kNeedBytes);
+  EXPECT_FALSE(decoder.at_frame_boundary());
+}
+
+TEST(FrameDecoder, ProvidedMessageIsReset) {
+  std::vector<MessagePtr> frames;
+  frames.push_back(MakeFrame(OpCode::kSignal, 9, "", "new"));
+  const Bytes stream = Serialize(frames);
+  FrameDecoder decoder;
+  decoder.Feed(absl::MakeConstSpan(stream));
+  MessagePtr reused = Message::Create();
+  reused->body().Append("old contents");
+  ASSERT_TRUE(reused->AddTextHeader("stale", "1").ok());
+  decoder.Provide(std::move(reused));
+  decoder.Feed(absl::MakeConstSpan(stream).subspan(kBinaryHeaderSize));
+  MessagePtr m = decoder.TakeFrame();
+  ASSERT_NE(m, nullptr);
+  EXPECT_EQ(m->body().view(), "new");
+  EXPECT_TRUE(m->text_headers().empty());
+}
+
+// Writes the encoder's batch through a "socket" that accepts `limit()` bytes
+// per call.
+template <typename LimitFn>
+Bytes WriteThrough(FrameEncoder& encoder, LimitFn limit, size_t max_slices,
+                   size_t* frames_completed) {
+  Bytes wire;
+  std::vector<IoSlice> slices(max_slices);
+  *frames_completed = 0;
+  while (!encoder.empty()) {
+    const size_t n = encoder.Gather(absl::MakeSpan(slices));
+    EXPECT_GT(n, 0u);
+    size_t budget = limit();
+    size_t written = 0;
+    for (size_t i = 0; i < n && budget > 0; ++i) {
+      const size_t take = std::min(budget, slices[i].size);
+      const uint8_t* p = static_cast<const uint8_t*>(slices[i].data);
+      wire.insert(wire.end(), p, p + take);
+      budget -= take;
+      written += take;
+    }
+    *frames_completed += encoder.Advance(written);
+  }
+  return wire;
+}
+
+TEST(FrameEncoder, BatchMatchesTheWireFormat) {
+  const auto frames = SampleFrames();
+  FrameEncoder encoder;
+  size_t total = 0;
+  for (const MessagePtr& m : frames) {
+    encoder.Add(*m);
+    total += kBinaryHeaderSize + m->text_headers().size() + m->body().size();
+  }
+  EXPECT_EQ(encoder.frame_count(), frames.size());
+  EXPECT_EQ(encoder.pending_bytes(), total);
+  size_t completed = 0;
+  const Bytes wire = WriteThrough(
+      encoder, [] { return size_t{1} << 30; }, 1024, &completed);
+  EXPECT_EQ(wire, Serialize(frames));
+  EXPECT_EQ(completed, frames.size());
+  EXPECT_EQ(encoder.pending_bytes(), 0u);
+}
+
+TEST(FrameEncoder, PartialWritesAndFewSlicesResumeExactly) {
+  const auto frames = SampleFrames();
+  for (uint32_t seed = 1; seed <= 10; ++seed) {
+    std::mt19937 rng(seed);
+    FrameEncoder encoder;
+    for (const MessagePtr& m : frames) encoder.Add(*m);
+    size_t completed = 0;
+    const Bytes wire = WriteThrough(
+        encoder, [&] { return size_t{1 + rng() % 5000}; }, 1 + seed % 4,
+        &completed);
+    EXPECT_EQ(wire, Serialize(frames)) << seed;
+    EXPECT_EQ(completed, frames.size());
+  }
+}
+
+TEST(FrameEncoder, AdvanceReportsCompletedFramesInOrder) {
+  FrameEncoder encoder;
+  MessagePtr a = MakeFrame(OpCode::kRequest, 1, "", "aa");
+  MessagePtr b = MakeFrame(OpCode::kRequest, 2, "", "");
+  encoder.Add(*a);
+  encoder.Add(*b);
+  EXPECT_EQ(encoder.Advance(10), 0u);
+  EXPECT_EQ(encoder.Advance(8), 1u);  // a is 18 bytes
+  EXPECT_EQ(encoder.Advance(16), 1u);
+  EXPECT_TRUE(encoder.empty());
+}
+
+TEST(FrameCodec, EncoderOutputDecodes) {
+  const auto frames = SampleFrames();
+  FrameEncoder encoder;
+  for (const MessagePtr& m : frames) encoder.Add(*m);
+  size_t completed = 0;
+  const Bytes wire = WriteThrough(
+      encoder, [] { return size_t{4096}; }, 64, &completed);
+  DecodeResult r = DecodeAll(wire, [] { return size_t{1500}; });
+  EXPECT_EQ(r.error, StatusCode::kSuccess);
+  ExpectSameFrames(r.frames, frames);
+}
+
+}  // namespace
+}  // namespace tofu

@@ -1,0 +1,49 @@
+#ifndef TOFU_MESSAGE_MESSAGE_QUEUE_H_
+#define TOFU_MESSAGE_MESSAGE_QUEUE_H_
+
+#include <cstddef>
+
+#include "message/message.h"
+
+namespace tofu {
+
+// An intrusive singly linked queue of owned messages: pushing and popping never
+// allocate. Used as a FIFO (send queues, inboxes) and as a LIFO stack (the
+// pool). Dropping the queue releases what it still holds. Not thread-safe;
+// guard it with the owner's lock.
+class MessageQueue {
+ public:
+  MessageQueue() = default;
+  MessageQueue(const MessageQueue&) = delete;
+  MessageQueue& operator=(const MessageQueue&) = delete;
+  MessageQueue(MessageQueue&& other) noexcept { Swap(other); }
+  MessageQueue& operator=(MessageQueue&& other) noexcept {
+    Clear();
+    Swap(other);
+    return *this;
+  }
+  ~MessageQueue() { Clear(); }
+
+  bool empty() const { return head_ == nullptr; }
+  size_t size() const { return size_; }
+  Message* front() const { return head_; }
+
+  void PushBack(MessagePtr message);
+  void PushFront(MessagePtr message);
+  // nullptr when empty.
+  MessagePtr PopFront();
+  // Moves every message of `other` to the back of this queue, in order.
+  void Splice(MessageQueue& other);
+  // Releases every message (each goes back to its owner).
+  void Clear();
+  void Swap(MessageQueue& other) noexcept;
+
+ private:
+  Message* head_ = nullptr;
+  Message* tail_ = nullptr;
+  size_t size_ = 0;
+};
+
+}  // namespace tofu
+
+#endif  // TOFU_MESSAGE_MESSAGE_QUEUE_H_

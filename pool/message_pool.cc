@@ -1,0 +1,150 @@
+#include "pool/message_pool.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "message/message_queue.h"
+
+namespace tofu {
+
+// The shared state. It outlives the MessagePool while messages are out: the
+// last message returned after Close() deletes it.
+class MessagePool::Core final : public MessageOwner {
+ public:
+  explicit Core(size_t max) : max_(max) {}
+
+  void Release(Message* message) noexcept override {
+    message->Reset();
+    MessagePtr owned(message);
+    bool delete_core = false;
+    {
+      absl::MutexLock lock(&mu_);
+      --stats_.in_use;
+      if (closed_ || idle_.size() >= max_) {
+        ++stats_.freed;
+        Orphan(owned);
+        delete_core = closed_ && stats_.in_use == 0;
+      } else {
+        idle_.PushFront(std::move(owned));
+        if (miss_pending_ && refill_) {
+          miss_pending_ = false;
+          refill_();
+        }
+      }
+    }
+    if (delete_core) delete this;
+  }
+
+  MessagePtr Get(AllocationStrategy strategy) {
+    absl::MutexLock lock(&mu_);
+    MessagePtr m = idle_.PopFront();
+    if (m == nullptr) {
+      if (strategy == AllocationStrategy::kPoolOnly) {
+        ++stats_.misses;
+        miss_pending_ = true;
+        return nullptr;
+      }
+      m = NewMessageLocked();
+    }
+    ++stats_.gets;
+    ++stats_.in_use;
+    return m;
+  }
+
+  void Fill(size_t n) {
+    absl::MutexLock lock(&mu_);
+    for (size_t i = 0; i < n; ++i) idle_.PushFront(NewMessageLocked());
+  }
+
+  void SetRefillCallback(std::function<void()> callback) {
+    absl::MutexLock lock(&mu_);
+    refill_ = std::move(callback);
+  }
+
+  PoolStats Stats() const {
+    absl::MutexLock lock(&mu_);
+    PoolStats s = stats_;
+    s.idle = idle_.size();
+    return s;
+  }
+
+  // Frees the idle messages; returns true when nothing is out, so the caller
+  // deletes us.
+  bool Close() {
+    MessageQueue idle;
+    bool nothing_out;
+    {
+      absl::MutexLock lock(&mu_);
+      closed_ = true;
+      refill_ = nullptr;
+      idle.Swap(idle_);
+      stats_.freed += idle.size();
+      nothing_out = stats_.in_use == 0;
+    }
+    while (MessagePtr m = idle.PopFront()) Orphan(m);
+    return nothing_out;
+  }
+
+ private:
+  MessagePtr NewMessageLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    ++stats_.allocated;
+    MessagePtr m(new Message);
+    SetOwner(*m, this);
+    return m;
+  }
+
+  // Detaches a message from the pool so dropping it deletes it.
+  static void Orphan(MessagePtr& m) {
+    SetOwner(*m, nullptr);
+    m.reset();
+  }
+
+  static void SetOwner(Message& m, MessageOwner* owner) {
+    MessagePool::SetOwner(m, owner);
+  }
+
+  const size_t max_;
+  mutable absl::Mutex mu_;
+  MessageQueue idle_ ABSL_GUARDED_BY(mu_);
+  PoolStats stats_ ABSL_GUARDED_BY(mu_);
+  bool closed_ ABSL_GUARDED_BY(mu_) = false;
+  bool miss_pending_ ABSL_GUARDED_BY(mu_) = false;
+  std::function<void()> refill_ ABSL_GUARDED_BY(mu_);
+};
+
+namespace {
+
+uint16_t Or(uint16_t value, uint16_t fallback) {
+  return value == 0 ? fallback : value;
+}
+
+}  // namespace
+
+MessagePool::MessagePool(PoolOptions options)
+    : initial_(Or(options.initial, PoolOptions::kDefaultInitial)),
+      max_(std::max(initial_, Or(options.max, PoolOptions::kDefaultMax))) {
+  core_ = new Core(max_);
+  core_->Fill(initial_);
+}
+
+MessagePool::~MessagePool() {
+  if (core_->Close()) delete core_;
+}
+
+MessagePtr MessagePool::Get(AllocationStrategy strategy) {
+  return core_->Get(strategy);
+}
+
+void MessagePool::SetRefillCallback(std::function<void()> callback) {
+  core_->SetRefillCallback(std::move(callback));
+}
+
+PoolStats MessagePool::stats() const { return core_->Stats(); }
+
+void MessagePool::SetOwner(Message& message, MessageOwner* owner) {
+  message.owner_ = owner;
+}
+
+}  // namespace tofu
