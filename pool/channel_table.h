@@ -92,13 +92,22 @@ class ChannelTable {
   }
 
   // The open channel's token if `number` is open and owned by `owner`;
-  // otherwise invalid_channel_number (not open) or invalid_channel_group
-  // (someone else's).
+  // otherwise channel_closed (it was `owner`'s and is closed now: the
+  // quarantine keeps that answer true for a while), invalid_channel_number (not
+  // open) or invalid_channel_group (someone else's).
   absl::StatusOr<ChannelToken> CheckOwner(uint16_t number,
                                           uint64_t owner) const {
     absl::MutexLock lock(&mu_);
     const Slot* slot = OpenSlotLocked(number);
-    if (slot == nullptr) return ToAbslStatus(StatusCode::kInvalidChannelNumber);
+    if (slot == nullptr) {
+      const Slot* closed =
+          number >= kMinChannelNumber && number <= kMaxChannelNumber
+              ? slots_[number].load(std::memory_order_relaxed)
+              : nullptr;
+      return ToAbslStatus(closed != nullptr && closed->owner == owner
+                              ? StatusCode::kChannelClosed
+                              : StatusCode::kInvalidChannelNumber);
+    }
     if (slot->owner != owner)
       return ToAbslStatus(StatusCode::kInvalidChannelGroup);
     return ChannelToken{number,

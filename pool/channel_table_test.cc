@@ -61,6 +61,10 @@ TEST(ChannelTable, StaleTokenNeverFindsANewChannel) {
   auto first = table.Open(1, "first");
   ASSERT_TRUE(table.Close(*first));
   EXPECT_EQ(table.Find(*first), nullptr);
+  EXPECT_EQ(StatusCodeOf(table.CheckOwner(first->number, 1).status()),
+            StatusCode::kChannelClosed);
+  EXPECT_EQ(StatusCodeOf(table.CheckOwner(first->number, 2).status()),
+            StatusCode::kInvalidChannelNumber);
   EXPECT_FALSE(table.Close(*first));
   std::optional<ChannelToken> reopened;
   for (int i = 0; i < 65534 && !reopened; ++i) {

@@ -1,0 +1,581 @@
+#include "reactor/reactor.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "message/post_validation.h"
+#include "message/status.h"
+#include "message/text_headers.h"
+#include "transport/address.h"
+
+namespace tofu {
+namespace {
+
+// Poll token of the notifier; channel tokens always have a number >= 1.
+constexpr uint64_t kNotifierToken = 0;
+constexpr size_t kReadBufferSize = 256 * 1024;
+// Slices per vectored write (IOV_MAX on Linux is 1024).
+constexpr size_t kMaxSlices = 1024;
+// Connections accepted per readiness event, so one busy listener cannot starve
+// the rest.
+constexpr int kMaxAcceptsPerEvent = 256;
+
+bool IsByeFrame(const Message& m) {
+  return TypeOf(m.header().op_code) == MessageType::kBye;
+}
+
+// Replaces the value of the first `~listen_on` header (the address the listener
+// really bound), keeping every other header as it was.
+void RewriteListenOn(Message& message, const std::string& value) {
+  Buffer rewritten;
+  bool replaced = false;
+  TextHeaderReader reader(message.text_headers().view());
+  while (std::optional<TextHeader> h = reader.Next()) {
+    if (!replaced && h->name == kListenOnHeader) {
+      replaced = AppendTextHeader(rewritten, h->name, value).ok();
+    } else if (!AppendTextHeader(rewritten, h->name, h->value).ok()) {
+      rewritten.Append(
+          h->name);  // a name our writer would refuse: keep it verbatim
+      rewritten.Append(":", 1);
+      rewritten.Append(h->value);
+      rewritten.Append("\r\n");
+    }
+  }
+  message.text_headers().Assign(rewritten.view());
+  message.header().text_headers_length = static_cast<uint16_t>(
+      std::min<size_t>(message.text_headers().size(), kMaxTextHeadersLength));
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Reactor>> Reactor::Create(
+    PoolOptions pool_options) {
+  absl::StatusOr<std::unique_ptr<Poller>> poller = CreatePoller();
+  if (!poller.ok()) return poller.status();
+  absl::StatusOr<std::unique_ptr<Notifier>> notifier = CreateNotifier();
+  if (!notifier.ok()) return notifier.status();
+  absl::Status registered =
+      (*poller)->Register((*notifier)->handle(), kNotifierToken, kInterestRead);
+  if (!registered.ok()) return registered;
+  std::unique_ptr<Reactor> reactor(
+      new Reactor(pool_options, std::move(*poller), std::move(*notifier)));
+  reactor->thread_ = std::thread([r = reactor.get()] { r->Run(); });
+  return reactor;
+}
+
+Reactor::Reactor(PoolOptions pool_options, std::unique_ptr<Poller> poller,
+                 std::unique_ptr<Notifier> notifier)
+    : pool_(pool_options),
+      poller_(std::move(poller)),
+      notifier_(std::move(notifier)) {
+  read_buffer_.resize(kReadBufferSize);
+  pool_.SetRefillCallback([this] { Wake(); });
+}
+
+Reactor::~Reactor() { Shutdown(); }
+
+void Reactor::Wake() {
+  if (!wake_pending_.exchange(true, std::memory_order_acq_rel))
+    notifier_->Notify();
+}
+
+absl::StatusOr<std::shared_ptr<GroupInbox>> Reactor::CreateGroup() {
+  auto group = std::make_shared<GroupInbox>(next_group_id_.fetch_add(1));
+  absl::MutexLock lock(&mu_);
+  if (stopping_) return ToAbslStatus(StatusCode::kShutdownStarted);
+  groups_[group->id()] = group;
+  return group;
+}
+
+void Reactor::DestroyGroup(GroupInbox& group) {
+  absl::Notification done;
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopping_ || !groups_.contains(group.id())) {
+      group.Close();
+      return;
+    }
+    posted_.push_back(Posted{nullptr, &group, &done});
+  }
+  Wake();
+  done.WaitForNotification();
+}
+
+absl::StatusOr<BinaryHeader> Reactor::Post(GroupInbox& group,
+                                           MessagePtr& message) {
+  if (message == nullptr) return ToAbslStatus(StatusCode::kNullMessage);
+  if (group.closed()) return ToAbslStatus(StatusCode::kShutdownStarted);
+  const StatusCode code = PrepareForPost(*message);
+  if (code != StatusCode::kSuccess) return ToAbslStatus(code);
+  BinaryHeader& header = message->header();
+  std::optional<ChannelToken> opened;
+  if (header.channel_number == kUnassignedChannel) {
+    absl::StatusOr<ChannelToken> token =
+        channels_.Open(group.id(), &group, header.message_id);
+    if (!token.ok()) {
+      header.status = StatusCode::kAllocationFailed;
+      return ToAbslStatus(StatusCode::kAllocationFailed,
+                          token.status().message());
+    }
+    opened = *token;
+    header.channel_number = token->number;
+  } else {
+    absl::StatusOr<ChannelToken> token =
+        channels_.CheckOwner(header.channel_number, group.id());
+    if (!token.ok()) {
+      const StatusCode why = StatusCodeOf(token.status());
+      if (why == StatusCode::kChannelClosed) {
+        // Closed by the engine already: the message comes back through the
+        // inbox, as it would had it reached the I/O thread a moment earlier.
+        const BinaryHeader prepared = header;
+        header.status = StatusCode::kChannelClosed;
+        header.origin = Origin::kEngine;
+        group.Push(std::move(message));
+        return prepared;
+      }
+      header.status = why;
+      return token.status();
+    }
+  }
+  const BinaryHeader prepared = header;
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopping_) {
+      if (opened.has_value()) channels_.Close(*opened);
+      header.status = StatusCode::kShutdownStarted;
+      return ToAbslStatus(StatusCode::kShutdownStarted);
+    }
+    posted_.push_back(Posted{std::move(message), &group, nullptr});
+  }
+  Wake();
+  return prepared;
+}
+
+void Reactor::Shutdown() {
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopping_) return;
+    stopping_ = true;
+  }
+  Wake();
+  if (thread_.joinable()) thread_.join();
+  pool_.SetRefillCallback(nullptr);
+}
+
+void Reactor::Run() {
+  while (true) {
+    absl::Status waited = poller_->Wait(absl::InfiniteDuration(), events_);
+    if (!waited.ok()) break;
+    for (const PollEvent& event : events_) {
+      if (event.token == kNotifierToken) {
+        notifier_->Drain();
+        // Cleared before the queue is drained below, so a post after the drain
+        // wakes us.
+        wake_pending_.store(false, std::memory_order_release);
+      } else {
+        HandleEvent(event);
+      }
+    }
+    bool stop;
+    {
+      absl::MutexLock lock(&mu_);
+      batch_.swap(posted_);
+      stop = stopping_;
+    }
+    for (Posted& p : batch_) Dispatch(p);
+    batch_.clear();
+    if (stop) break;
+    if (!starved_.empty()) ResumeStarved();
+    std::vector<ChannelToken> dirty;
+    dirty.swap(dirty_);
+    for (const ChannelToken& token : dirty) {
+      if (Channel* ch = channels_.Find(token)) Send(token, *ch);
+    }
+  }
+  CloseEverything();
+}
+
+void Reactor::CloseEverything() {
+  for (uint64_t packed : std::vector<uint64_t>(live_.begin(), live_.end())) {
+    const ChannelToken token = ChannelToken::Unpack(packed);
+    if (Channel* ch = channels_.Find(token)) {
+      CloseChannel(token, *ch, StatusCode::kShutdownStarted, /*abort=*/true,
+                   /*notify=*/false);
+    }
+  }
+  std::vector<Posted> leftover;
+  absl::flat_hash_map<uint64_t, std::shared_ptr<GroupInbox>> groups;
+  {
+    absl::MutexLock lock(&mu_);
+    leftover.swap(posted_);
+    groups.swap(groups_);
+  }
+  for (Posted& p : leftover) {
+    if (p.done != nullptr) {
+      p.group->Close();
+      p.done->Notify();
+    }
+  }
+  for (auto& [id, group] : groups) group->Close();
+}
+
+void Reactor::HandleEvent(const PollEvent& event) {
+  const ChannelToken token = ChannelToken::Unpack(event.token);
+  Channel* ch = channels_.Find(token);
+  if (ch == nullptr) return;  // closed since: a stale event
+  if (ch->kind == Channel::Kind::kListener) {
+    AcceptAll(*ch);
+    return;
+  }
+  if (ch->connecting) {
+    if (!event.writable && !event.error) return;
+    absl::Status connected = ch->socket.FinishConnect();
+    if (!connected.ok()) {
+      CloseChannel(token, *ch, StatusCodeOf(connected), /*abort=*/true);
+      return;
+    }
+    ch->connecting = false;
+    Send(token, *ch);
+    return;
+  }
+  if (event.readable || event.error) {
+    if (!ReadFrom(token, *ch)) return;
+  }
+  if (event.writable) Send(token, *ch);
+}
+
+void Reactor::Dispatch(Posted& posted) {
+  GroupInbox* group = posted.group;
+  if (posted.done != nullptr) {
+    // Group destroy: close its channels without notifications, then its inbox.
+    for (uint64_t packed : std::vector<uint64_t>(live_.begin(), live_.end())) {
+      const ChannelToken token = ChannelToken::Unpack(packed);
+      Channel* ch = channels_.Find(token);
+      if (ch != nullptr && ch->group == group) {
+        CloseChannel(token, *ch, StatusCode::kShutdownStarted, /*abort=*/true,
+                     /*notify=*/false);
+      }
+    }
+    group->Close();
+    {
+      absl::MutexLock lock(&mu_);
+      groups_.erase(group->id());
+    }
+    posted.done->Notify();
+    return;
+  }
+  MessagePtr message = std::move(posted.message);
+  const BinaryHeader& header = message->header();
+  const std::optional<ChannelToken> token =
+      channels_.TokenOf(header.channel_number);
+  Channel* ch = token.has_value() ? channels_.Find(*token) : nullptr;
+  if (ch == nullptr || ch->group != group) {
+    ReturnToApp(group, std::move(message), StatusCode::kChannelClosed);
+    return;
+  }
+  const OpCode op = header.op_code;
+  if (op == OpCode::kHelloRequest || op == OpCode::kWelcomeRequest) {
+    if (ch->kind != Channel::Kind::kPending) {
+      ReturnToApp(group, std::move(message), StatusCode::kNotAllowed);
+    } else if (op == OpCode::kHelloRequest) {
+      StartConnect(*token, *ch, std::move(message));
+    } else {
+      StartListen(*token, *ch, std::move(message));
+    }
+    return;
+  }
+  if (op == OpCode::kByeSignal && header.oob) {
+    // Local abortive close: the ByeSignal comes back first, then the unsent
+    // messages, then channel_closed.
+    ReturnToApp(group, std::move(message), StatusCode::kChannelClosed);
+    CloseChannel(*token, *ch, StatusCode::kChannelClosed, /*abort=*/true);
+    return;
+  }
+  if (op == OpCode::kWelcomeResponse || ch->kind != Channel::Kind::kIo) {
+    // WelcomeResponse is the engine's; listeners carry no frames.
+    ReturnToApp(group, std::move(message), StatusCode::kNotAllowed);
+    return;
+  }
+  const bool was_idle = ch->send_queue.empty() && ch->encoder.empty();
+  if (header.oob) {
+    ch->send_queue.PushFront(std::move(message));
+  } else {
+    ch->send_queue.PushBack(std::move(message));
+  }
+  if (was_idle && !ch->connecting) dirty_.push_back(*token);
+}
+
+void Reactor::StartConnect(ChannelToken token, Channel& ch, MessagePtr hello) {
+  ch.send_queue.PushBack(std::move(hello));
+  absl::StatusOr<Address> address = ParseMessageAddress(*ch.send_queue.front());
+  if (address.ok() && address->role != Address::Role::kClient) {
+    address = ToAbslStatus(StatusCode::kInvalidAddress,
+                           "HelloRequest needs ~connect_to");
+  }
+  bool connected = false;
+  absl::StatusOr<Socket> socket =
+      address.ok() ? Socket::Connect(*address, &connected) : address.status();
+  if (!socket.ok()) {
+    CloseChannel(token, ch, StatusCodeOf(socket.status()), /*abort=*/true);
+    return;
+  }
+  ch.kind = Channel::Kind::kIo;
+  ch.socket = std::move(*socket);
+  ch.connecting = !connected;
+  live_.insert(token.Pack());
+  UpdateInterest(token, ch);
+  if (connected) dirty_.push_back(token);
+}
+
+void Reactor::StartListen(ChannelToken token, Channel& ch, MessagePtr welcome) {
+  GroupInbox* group = ch.group;
+  absl::StatusOr<Address> address = ParseMessageAddress(*welcome);
+  if (address.ok() && address->role != Address::Role::kServer) {
+    address = ToAbslStatus(StatusCode::kInvalidAddress,
+                           "WelcomeRequest needs ~listen_on");
+  }
+  absl::StatusOr<Socket> socket =
+      address.ok() ? Socket::Listen(*address) : address.status();
+  absl::StatusOr<Address> bound =
+      socket.ok() ? socket->LocalAddress() : socket.status();
+  welcome->header().op_code = OpCode::kWelcomeResponse;
+  if (!bound.ok()) {
+    ReturnToApp(group, std::move(welcome), StatusCodeOf(bound.status()));
+    CloseChannel(token, ch, StatusCode::kChannelClosed, /*abort=*/true);
+    return;
+  }
+  ch.kind = Channel::Kind::kListener;
+  ch.socket = std::move(*socket);
+  live_.insert(token.Pack());
+  UpdateInterest(token, ch);
+  RewriteListenOn(*welcome, bound->Value());
+  ReturnToApp(group, std::move(welcome), StatusCode::kSuccess);
+}
+
+void Reactor::AcceptAll(Channel& listener) {
+  for (int i = 0; i < kMaxAcceptsPerEvent; ++i) {
+    absl::StatusOr<Socket> accepted = listener.socket.Accept();
+    if (!accepted.ok() || !accepted->valid()) return;
+    absl::StatusOr<ChannelToken> token =
+        channels_.Open(listener.group->id(), listener.group, /*opening_id=*/0);
+    if (!token.ok()) {
+      accepted->Abort();  // no channel number left: refuse the connection
+      continue;
+    }
+    Channel* ch = channels_.Find(*token);
+    ch->kind = Channel::Kind::kIo;
+    ch->socket = std::move(*accepted);
+    live_.insert(token->Pack());
+    UpdateInterest(*token, *ch);
+  }
+}
+
+bool Reactor::ReadFrom(ChannelToken token, Channel& ch) {
+  if (ch.starved) return true;
+  const IoResult r = ch.socket.ReadSome(absl::MakeSpan(read_buffer_));
+  switch (r.kind) {
+    case IoResult::Kind::kDone:
+      return Consume(token, ch, read_buffer_.data(), r.bytes);
+    case IoResult::Kind::kWouldBlock:
+      return true;
+    case IoResult::Kind::kClosed:
+      CloseChannel(token, ch,
+                   ch.decoder.at_frame_boundary()
+                       ? StatusCode::kPeerDisconnected
+                       : StatusCode::kRecvFailed,
+                   /*abort=*/false);
+      return false;
+    case IoResult::Kind::kError:
+      CloseChannel(token, ch, StatusCode::kRecvFailed, /*abort=*/true);
+      return false;
+  }
+  return true;
+}
+
+bool Reactor::Consume(ChannelToken token, Channel& ch, const uint8_t* data,
+                      size_t size) {
+  size_t pos = 0;
+  while (true) {
+    switch (ch.decoder.state()) {
+      case FrameDecoder::State::kNeedMessage: {
+        MessagePtr m = pool_.Get(AllocationStrategy::kPoolOnly);
+        if (m == nullptr) {
+          // Starved: keep the rest, stop reading, tell the application once.
+          ch.pending_input.assign(data + pos, data + size);
+          if (!ch.starved) {
+            ch.starved = true;
+            starved_.push_back(token);
+            UpdateInterest(token, ch);
+          }
+          if (!ch.pool_empty_reported) {
+            ch.pool_empty_reported = true;
+            Deliver(ch.group,
+                    NewSignal(StatusCode::kPoolEmpty, token.number, 0));
+          }
+          return true;
+        }
+        ch.decoder.Provide(std::move(m));
+        break;
+      }
+      case FrameDecoder::State::kFrameReady: {
+        MessagePtr m = ch.decoder.TakeFrame();
+        BinaryHeader& h = m->header();
+        // A peer cannot forge engine notifications, and channel numbers are
+        // local.
+        h.origin = Origin::kApplication;
+        h.channel_number = token.number;
+        h.status = StatusCodeFromByte(static_cast<uint8_t>(h.status));
+        if (ch.opening_id == 0) ch.opening_id = h.message_id;
+        const bool bye_response = h.op_code == OpCode::kByeResponse;
+        Deliver(ch.group, std::move(m));
+        if (bye_response) {
+          CloseChannel(token, ch, StatusCode::kChannelClosed, /*abort=*/false);
+          return false;
+        }
+        break;
+      }
+      case FrameDecoder::State::kFailed:
+        // Protocol violation: say so, then close this channel only.
+        Deliver(ch.group,
+                NewSignal(ch.decoder.error(), token.number, ch.opening_id));
+        CloseChannel(token, ch, ch.decoder.error(), /*abort=*/true);
+        return false;
+      case FrameDecoder::State::kNeedBytes:
+        if (pos == size) {
+          ch.pending_input.clear();
+          return true;
+        }
+        pos += ch.decoder.Feed(absl::MakeConstSpan(data + pos, size - pos));
+        break;
+    }
+  }
+}
+
+void Reactor::ResumeStarved() {
+  std::vector<ChannelToken> starved;
+  starved.swap(starved_);
+  for (const ChannelToken& token : starved) {
+    Channel* ch = channels_.Find(token);
+    if (ch == nullptr) continue;
+    std::vector<uint8_t> input;
+    input.swap(ch->pending_input);
+    ch->starved = false;
+    if (!Consume(token, *ch, input.data(), input.size())) continue;
+    if (ch->starved)
+      continue;  // still starved: Consume kept the rest and re-queued it
+    ch->pool_empty_reported = false;
+    UpdateInterest(token, *ch);
+  }
+}
+
+bool Reactor::Send(ChannelToken token, Channel& ch) {
+  if (ch.connecting) return true;
+  IoSlice slices[kMaxSlices];
+  while (true) {
+    while (!ch.send_closed && !ch.send_queue.empty() &&
+           ch.encoder.frame_count() < kMaxSlices / 3) {
+      MessagePtr m = ch.send_queue.PopFront();
+      const bool bye = IsByeFrame(*m);
+      ch.encoder.Add(*m);
+      ch.in_flight.PushBack(std::move(m));
+      if (bye) break;  // nothing is sent after a bye frame
+    }
+    if (ch.encoder.empty()) break;
+    const size_t n = ch.encoder.Gather(absl::MakeSpan(slices));
+    const IoResult r = ch.socket.WriteV(absl::MakeConstSpan(slices, n));
+    if (r.kind == IoResult::Kind::kWouldBlock) break;
+    if (r.kind != IoResult::Kind::kDone) {
+      CloseChannel(token, ch, StatusCode::kSendFailed, /*abort=*/true);
+      return false;
+    }
+    for (size_t done = ch.encoder.Advance(r.bytes); done > 0; --done) {
+      MessagePtr sent = ch.in_flight.PopFront();
+      if (IsByeFrame(*sent)) {
+        ch.send_closed = true;
+        if (sent->header().op_code == OpCode::kByeResponse)
+          ch.bye_response_sent = true;
+      }
+    }
+    if (ch.send_closed && ch.encoder.empty()) break;
+  }
+  if (ch.bye_response_sent && ch.encoder.empty()) {
+    // Our ByeResponse is out: the Bye exchange is complete on this side.
+    CloseChannel(token, ch, StatusCode::kChannelClosed, /*abort=*/false);
+    return false;
+  }
+  UpdateInterest(token, ch);
+  return true;
+}
+
+void Reactor::UpdateInterest(ChannelToken token, Channel& ch) {
+  uint32_t interest = kInterestNone;
+  if (ch.kind == Channel::Kind::kListener) {
+    interest = kInterestRead;
+  } else if (ch.connecting) {
+    interest = kInterestWrite;
+  } else {
+    if (!ch.starved) interest |= kInterestRead;
+    if (!ch.encoder.empty() || (!ch.send_closed && !ch.send_queue.empty())) {
+      interest |= kInterestWrite;
+    }
+  }
+  if (ch.registered && interest == ch.interest) return;
+  absl::Status s =
+      ch.registered
+          ? poller_->Modify(ch.socket.handle(), token.Pack(), interest)
+          : poller_->Register(ch.socket.handle(), token.Pack(), interest);
+  if (s.ok()) {
+    ch.registered = true;
+    ch.interest = interest;
+  }
+}
+
+void Reactor::CloseChannel(ChannelToken token, Channel& ch, StatusCode reason,
+                           bool abort, bool notify) {
+  if (ch.registered) poller_->Unregister(ch.socket.handle());
+  if (abort) {
+    ch.socket.Abort();
+  } else {
+    ch.socket.Close();
+  }
+  live_.erase(token.Pack());
+  GroupInbox* group = ch.group;
+  const uint64_t opening_id = ch.opening_id;
+  if (notify) {
+    ch.encoder.Clear();
+    while (MessagePtr m = ch.in_flight.PopFront())
+      ReturnToApp(group, std::move(m), reason);
+    while (MessagePtr m = ch.send_queue.PopFront())
+      ReturnToApp(group, std::move(m), reason);
+  }
+  channels_.Close(token);  // destroys `ch`
+  if (notify)
+    Deliver(group,
+            NewSignal(StatusCode::kChannelClosed, token.number, opening_id));
+}
+
+void Reactor::Deliver(GroupInbox* group, MessagePtr message) {
+  group->Push(std::move(message));
+}
+
+void Reactor::ReturnToApp(GroupInbox* group, MessagePtr message,
+                          StatusCode status) {
+  message->header().status = status;
+  message->header().origin = Origin::kEngine;
+  Deliver(group, std::move(message));
+}
+
+MessagePtr Reactor::NewSignal(StatusCode status, uint16_t channel,
+                              uint64_t message_id) {
+  MessagePtr m = pool_.Get(AllocationStrategy::kAlways);
+  BinaryHeader& h = m->header();
+  h.op_code = OpCode::kSignal;
+  h.origin = Origin::kEngine;
+  h.status = status;
+  h.channel_number = channel;
+  h.message_id = message_id;
+  return m;
+}
+
+}  // namespace tofu

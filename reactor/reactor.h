@@ -1,0 +1,128 @@
+#ifndef TOFU_REACTOR_REACTOR_H_
+#define TOFU_REACTOR_REACTOR_H_
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "message/binary_header.h"
+#include "message/message.h"
+#include "pool/channel_table.h"
+#include "pool/message_pool.h"
+#include "reactor/channel.h"
+#include "reactor/group_inbox.h"
+#include "reactor/notifier.h"
+#include "reactor/poller.h"
+
+namespace tofu {
+
+// The engine's core: one I/O thread that owns every socket. Application threads
+// reach it only through Post (a queue plus a coalesced wake-up); it answers
+// through each group's inbox.
+//
+// Each loop iteration waits for readiness, then handles every socket event,
+// drains *all* posted messages in post order, resumes pool-starved channels
+// whose messages came back, and writes every channel that got new frames with
+// one vectored write per channel.
+//
+// Threads: Post, CreateGroup, DestroyGroup and pool() are thread-safe. Shutdown
+// (and the destructor) must not race with other calls on this object.
+class Reactor {
+ public:
+  static absl::StatusOr<std::unique_ptr<Reactor>> Create(
+      PoolOptions pool_options);
+  ~Reactor();
+
+  MessagePool& pool() { return pool_; }
+
+  // A new group; shutdown_started after Shutdown.
+  absl::StatusOr<std::shared_ptr<GroupInbox>> CreateGroup();
+  // Closes the group's channels (abortively, without notifications), then
+  // closes its inbox (waking its waiter with shutdown_started). Blocks until
+  // the I/O thread has done it.
+  void DestroyGroup(GroupInbox& group);
+
+  // Validates (PROTOCOL.md section 4), assigns a channel to
+  // Hello/WelcomeRequests on channel 0, and queues the message for the I/O
+  // thread. On success the message is taken and the prepared header returned;
+  // on error the caller keeps it, its status byte set.
+  absl::StatusOr<BinaryHeader> Post(GroupInbox& group, MessagePtr& message);
+
+  // Stops the I/O thread, closes every channel and every group's inbox.
+  // Idempotent.
+  void Shutdown();
+
+ private:
+  struct Posted {
+    MessagePtr message;        // null for a group command
+    GroupInbox* group;         // the posting group
+    absl::Notification* done;  // group destroy: signalled when processed
+  };
+
+  Reactor(PoolOptions pool_options, std::unique_ptr<Poller> poller,
+          std::unique_ptr<Notifier> notifier);
+
+  void Wake();
+  void Run();
+
+  // Reactor thread.
+  void HandleEvent(const PollEvent& event);
+  void Dispatch(Posted& posted);
+  void StartConnect(ChannelToken token, Channel& ch, MessagePtr hello);
+  void StartListen(ChannelToken token, Channel& ch, MessagePtr welcome);
+  void AcceptAll(Channel& listener);
+  // Each returns false when the channel was closed (and must not be touched
+  // again).
+  bool ReadFrom(ChannelToken token, Channel& ch);
+  bool Consume(ChannelToken token, Channel& ch, const uint8_t* data,
+               size_t size);
+  bool Send(ChannelToken token, Channel& ch);
+  void UpdateInterest(ChannelToken token, Channel& ch);
+  void ResumeStarved();
+  // Closes the channel: unsent messages back with `reason`, then channel_closed
+  // (unless `notify` is false), socket closed (reset when `abort`), number
+  // released.
+  void CloseChannel(ChannelToken token, Channel& ch, StatusCode reason,
+                    bool abort, bool notify = true);
+  void Deliver(GroupInbox* group, MessagePtr message);
+  // Hands `message` back to `group` with `status` and origin engine.
+  void ReturnToApp(GroupInbox* group, MessagePtr message, StatusCode status);
+  MessagePtr NewSignal(StatusCode status, uint16_t channel,
+                       uint64_t message_id);
+  void CloseEverything();
+
+  MessagePool pool_;
+  ChannelTable<Channel> channels_;
+  std::unique_ptr<Poller> poller_;
+  std::unique_ptr<Notifier> notifier_;
+  std::thread thread_;
+  std::atomic<bool> wake_pending_{false};
+  std::atomic<uint64_t> next_group_id_{1};
+
+  absl::Mutex mu_;
+  std::vector<Posted> posted_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  absl::flat_hash_map<uint64_t, std::shared_ptr<GroupInbox>> groups_
+      ABSL_GUARDED_BY(mu_);
+
+  // Reactor thread only.
+  std::vector<Posted> batch_;
+  std::vector<PollEvent> events_;
+  absl::flat_hash_set<uint64_t>
+      live_;                         // packed tokens of channels with a socket
+  std::vector<ChannelToken> dirty_;  // channels with new frames to send
+  std::vector<ChannelToken> starved_;  // channels waiting for pool messages
+  std::vector<uint8_t> read_buffer_;
+};
+
+}  // namespace tofu
+
+#endif  // TOFU_REACTOR_REACTOR_H_

@@ -1,0 +1,527 @@
+// Engine scenarios of SCENARIOS.md, over TCP and UDS.
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "message/text_headers.h"
+#include "tofu/tofu.h"
+#include "transport/address.h"
+#include "transport/socket.h"
+
+namespace tofu {
+namespace {
+
+constexpr absl::Duration kWait = absl::Seconds(10);
+
+enum class Transport { kTcp, kUds };
+
+std::string Name(const testing::TestParamInfo<Transport>& info) {
+  return info.param == Transport::kTcp ? "Tcp" : "Uds";
+}
+
+struct Env {
+  std::unique_ptr<Engine> engine;
+  std::unique_ptr<ChannelGroup> group;
+};
+
+Env NewEnv(Options options = {}) {
+  Env env;
+  env.engine = std::move(Engine::Create(options)).value();
+  env.group = std::move(env.engine->CreateGroup()).value();
+  return env;
+}
+
+// The next message, failing the test on timeout or error.
+MessagePtr Next(ChannelGroup& group, absl::Duration timeout = kWait) {
+  absl::StatusOr<MessagePtr> m = group.WaitReceive(timeout);
+  EXPECT_TRUE(m.ok()) << m.status();
+  if (!m.ok()) return nullptr;
+  EXPECT_NE(*m, nullptr) << "timed out";
+  return std::move(*m);
+}
+
+// Listens on a fresh address of `transport`; returns the listener channel and
+// the real address (as a client would use it).
+struct Listener {
+  uint16_t channel = 0;
+  std::string address;  // ~listen_on value of the WelcomeResponse
+};
+
+Listener Listen(Env& env, Transport transport, const std::string& where = "") {
+  MessagePtr m = env.engine->Get(AllocationStrategy::kAlways);
+  if (transport == Transport::kTcp) {
+    EXPECT_TRUE(
+        TcpServerAddress(where.empty() ? "127.0.0.1" : where, 0, *m).ok());
+  } else {
+    EXPECT_TRUE(UdsServerAddress(where, *m).ok());
+  }
+  absl::StatusOr<BinaryHeader> posted = env.group->Post(m);
+  EXPECT_TRUE(posted.ok()) << posted.status();
+  MessagePtr reply = Next(*env.group);
+  Listener l;
+  if (reply == nullptr) return l;
+  EXPECT_EQ(reply->header().op_code, OpCode::kWelcomeResponse);
+  EXPECT_EQ(reply->header().status, StatusCode::kSuccess);
+  EXPECT_EQ(reply->header().channel_number, posted->channel_number);
+  EXPECT_EQ(reply->header().message_id, posted->message_id);
+  l.channel = posted->channel_number;
+  l.address = std::string(reply->FindTextHeader(kListenOnHeader).value_or(""));
+  return l;
+}
+
+// Posts a HelloRequest to the listener's address.
+BinaryHeader Connect(Env& env, const Listener& l) {
+  MessagePtr m = env.engine->Get(AllocationStrategy::kAlways);
+  Address a = ParseAddressValue(l.address, Address::Role::kServer).value();
+  if (a.transport == Address::Transport::kTcp) {
+    EXPECT_TRUE(
+        TcpClientAddress(a.host == "0.0.0.0" ? "127.0.0.1" : a.host, a.port, *m)
+            .ok());
+  } else {
+    EXPECT_TRUE(UdsClientAddress(a.path, *m).ok());
+  }
+  absl::StatusOr<BinaryHeader> posted = env.group->Post(m);
+  EXPECT_TRUE(posted.ok()) << posted.status();
+  return posted.value_or(BinaryHeader());
+}
+
+// Client and server channels of one connection (both in `env`'s group).
+struct Connection {
+  uint16_t client = 0;
+  uint16_t server = 0;
+};
+
+Connection Handshake(Env& server, Env& client, const Listener& l) {
+  const BinaryHeader hello = Connect(client, l);
+  MessagePtr req = Next(*server.group);
+  Connection c;
+  if (req == nullptr) return c;
+  EXPECT_EQ(req->header().op_code, OpCode::kHelloRequest);
+  EXPECT_EQ(req->header().message_id, hello.message_id);
+  EXPECT_EQ(req->header().origin, Origin::kApplication);
+  c.server = req->header().channel_number;
+  c.client = hello.channel_number;
+  req->header().op_code = OpCode::kHelloResponse;
+  EXPECT_TRUE(server.group->Post(req).ok());
+  MessagePtr resp = Next(*client.group);
+  if (resp == nullptr) return c;
+  EXPECT_EQ(resp->header().op_code, OpCode::kHelloResponse);
+  EXPECT_EQ(resp->header().channel_number, hello.channel_number);
+  EXPECT_EQ(resp->header().message_id, hello.message_id);
+  return c;
+}
+
+MessagePtr Make(Engine& engine, OpCode op, uint16_t channel,
+                absl::string_view body = "", uint64_t id = 0) {
+  MessagePtr m = engine.Get(AllocationStrategy::kAlways);
+  m->header().op_code = op;
+  m->header().channel_number = channel;
+  m->header().message_id = id;
+  m->body().Append(body);
+  return m;
+}
+
+void ExpectClosed(ChannelGroup& group, uint16_t channel) {
+  MessagePtr m = Next(group);
+  ASSERT_NE(m, nullptr);
+  EXPECT_EQ(m->header().op_code, OpCode::kSignal);
+  EXPECT_EQ(m->header().status, StatusCode::kChannelClosed);
+  EXPECT_EQ(m->header().origin, Origin::kEngine);
+  EXPECT_EQ(m->header().channel_number, channel);
+}
+
+class EngineTest : public testing::TestWithParam<Transport> {};
+
+// Scenario 1.
+TEST(Engine, IllegalPosts) {
+  Env env = NewEnv({.initial_pool_messages = 1, .max_pool_messages = 1});
+  MessagePtr fresh = env.engine->Get(AllocationStrategy::kPoolOnly);
+  ASSERT_NE(fresh, nullptr);
+  EXPECT_EQ(StatusCodeOf(env.group->Post(fresh).status()),
+            StatusCode::kInvalidChannelNumber);
+  ASSERT_NE(fresh, nullptr) << "the caller keeps a rejected message";
+  fresh->header().op_code = OpCode::kByeRequest;
+  EXPECT_EQ(StatusCodeOf(env.group->Post(fresh).status()),
+            StatusCode::kInvalidChannelNumber);
+  fresh->header().op_code = OpCode::kHelloRequest;
+  EXPECT_EQ(StatusCodeOf(env.group->Post(fresh).status()),
+            StatusCode::kWrongAddress);
+  EXPECT_EQ(fresh->header().status, StatusCode::kWrongAddress);
+
+  MessagePtr unresolvable = env.engine->Get(AllocationStrategy::kAlways);
+  ASSERT_TRUE(
+      TcpClientAddress("tofu.server.invalid", 7099, *unresolvable).ok());
+  ASSERT_TRUE(env.group->Post(unresolvable).ok());
+  MessagePtr back = Next(*env.group);
+  ASSERT_NE(back, nullptr);
+  EXPECT_EQ(back->header().op_code, OpCode::kHelloRequest);
+  EXPECT_EQ(back->header().status, StatusCode::kInvalidAddress);
+  EXPECT_EQ(back->header().origin, Origin::kEngine);
+  ExpectClosed(*env.group, back->header().channel_number);
+
+  MessagePtr nobody = env.engine->Get(AllocationStrategy::kAlways);
+  ASSERT_TRUE(
+      TcpClientAddress("127.0.0.1", FindFreeTcpPort().value(), *nobody).ok());
+  ASSERT_TRUE(env.group->Post(nobody).ok());
+  back = Next(*env.group);
+  ASSERT_NE(back, nullptr);
+  EXPECT_EQ(back->header().status, StatusCode::kConnectFailed);
+  ExpectClosed(*env.group, back->header().channel_number);
+
+  MessagePtr foreign = env.engine->Get(AllocationStrategy::kAlways);
+  ASSERT_TRUE(
+      TcpServerAddress("192.0.2.1", 3298, *foreign).ok());  // TEST-NET-1
+  ASSERT_TRUE(env.group->Post(foreign).ok());
+  back = Next(*env.group);
+  ASSERT_NE(back, nullptr);
+  EXPECT_EQ(back->header().op_code, OpCode::kWelcomeResponse);
+  EXPECT_TRUE(back->header().status == StatusCode::kInvalidAddress ||
+              back->header().status == StatusCode::kListenFailed)
+      << StatusCodeName(back->header().status);
+  ExpectClosed(*env.group, back->header().channel_number);
+
+  MessagePtr missing = env.engine->Get(AllocationStrategy::kAlways);
+  ASSERT_TRUE(UdsClientAddress(TemporaryUdsPath(), *missing).ok());
+  ASSERT_TRUE(env.group->Post(missing).ok());
+  back = Next(*env.group);
+  ASSERT_NE(back, nullptr);
+  EXPECT_EQ(back->header().status, StatusCode::kUdsPathNotFound);
+  ExpectClosed(*env.group, back->header().channel_number);
+
+  MessagePtr null;
+  EXPECT_EQ(StatusCodeOf(env.group->Post(null).status()),
+            StatusCode::kNullMessage);
+}
+
+// Scenario 2.
+TEST(Engine, UpdateReceiver) {
+  Env env = NewEnv();
+  absl::StatusOr<MessagePtr> none =
+      env.group->WaitReceive(absl::Nanoseconds(100));
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(*none, nullptr);
+  ASSERT_TRUE(env.group->UpdateReceiver(nullptr).ok());
+  MessagePtr signal = Next(*env.group);
+  ASSERT_NE(signal, nullptr);
+  EXPECT_EQ(signal->header().op_code, OpCode::kSignal);
+  EXPECT_EQ(signal->header().channel_number, 0);
+  EXPECT_EQ(signal->header().message_id, 0u);
+  EXPECT_EQ(signal->header().origin, Origin::kEngine);
+  EXPECT_EQ(signal->header().status, StatusCode::kReceiverUpdate);
+  signal->header() = BinaryHeader();
+  signal->header().message_id = 1;
+  ASSERT_TRUE(env.group->UpdateReceiver(std::move(signal)).ok());
+  MessagePtr back = Next(*env.group);
+  ASSERT_NE(back, nullptr);
+  EXPECT_EQ(back->header().op_code, OpCode::kRequest);
+  EXPECT_EQ(back->header().message_id, 1u);
+  EXPECT_EQ(back->header().origin, Origin::kApplication);
+  EXPECT_EQ(back->header().status, StatusCode::kReceiverUpdate);
+}
+
+// Scenario 3.
+TEST(Engine, CreateAndDestroyRepeatedly) {
+  for (int i = 0; i < 20; ++i) {
+    Env env = NewEnv();
+    env.group.reset();
+    auto second = env.engine->CreateGroup();
+    ASSERT_TRUE(second.ok());
+  }
+}
+
+// Scenario 4.
+TEST_P(EngineTest, ListenAndConnect) {
+  Env server = NewEnv();
+  Listener l = Listen(server, GetParam());
+  ASSERT_FALSE(l.address.empty());
+  // A second engine listening on the same address succeeds.
+  Env second = NewEnv();
+  Listener again =
+      Listen(second, GetParam(),
+             GetParam() == Transport::kTcp
+                 ? ""
+                 : ParseAddressValue(l.address, Address::Role::kServer)->path);
+  EXPECT_FALSE(again.address.empty());
+  if (GetParam() == Transport::kUds) {
+    // The second listener took the path over: connect there, in `second`.
+    Connection c = Handshake(second, second, again);
+    EXPECT_NE(c.client, c.server);
+    EXPECT_NE(c.client, again.channel);
+    EXPECT_NE(c.server, again.channel);
+    return;
+  }
+  Connection c = Handshake(server, server, l);
+  EXPECT_NE(c.client, c.server);
+  EXPECT_NE(c.client, l.channel);
+  EXPECT_NE(c.server, l.channel);
+
+  MessagePtr bye = Make(*server.engine, OpCode::kByeSignal, l.channel);
+  bye->header().oob = true;
+  ASSERT_TRUE(server.group->Post(bye).ok());
+  MessagePtr echoed = Next(*server.group);
+  ASSERT_NE(echoed, nullptr);
+  EXPECT_EQ(echoed->header().op_code, OpCode::kByeSignal);
+  EXPECT_EQ(echoed->header().status, StatusCode::kChannelClosed);
+  ExpectClosed(*server.group, l.channel);
+}
+
+// Scenarios 7 and 9 (graceful close).
+TEST_P(EngineTest, EchoManyClientsThenGracefulBye) {
+  Env server = NewEnv();
+  Listener l = Listen(server, GetParam());
+  std::atomic<bool> stop{false};
+  std::thread echo([&] {
+    while (!stop.load()) {
+      absl::StatusOr<MessagePtr> m =
+          server.group->WaitReceive(absl::Milliseconds(50));
+      if (!m.ok() || *m == nullptr) continue;
+      MessagePtr& msg = *m;
+      if (msg->header().origin == Origin::kEngine) continue;
+      switch (msg->header().op_code) {
+        case OpCode::kHelloRequest:
+          msg->header().op_code = OpCode::kHelloResponse;
+          break;
+        case OpCode::kRequest:
+          msg->header().op_code = OpCode::kResponse;
+          break;
+        case OpCode::kByeRequest:
+          msg->header().op_code = OpCode::kByeResponse;
+          break;
+        default:
+          continue;
+      }
+      EXPECT_TRUE(server.group->Post(msg).ok());
+    }
+  });
+  constexpr int kClients = 10;
+  std::vector<std::thread> clients;
+  std::atomic<int> echoes{0};
+  for (int i = 0; i < kClients; ++i) {
+    clients.emplace_back([&, i] {
+      Env client = NewEnv();
+      const BinaryHeader hello = Connect(client, l);
+      MessagePtr resp = Next(*client.group);
+      ASSERT_NE(resp, nullptr);
+      ASSERT_EQ(resp->header().op_code, OpCode::kHelloResponse);
+      for (uint64_t id = 1; id <= 100; ++id) {
+        const std::string body = absl::StrCat("client ", i, " request ", id);
+        MessagePtr req = Make(*client.engine, OpCode::kRequest,
+                              hello.channel_number, body, id);
+        ASSERT_TRUE(client.group->Post(req).ok());
+        MessagePtr r = Next(*client.group);
+        ASSERT_NE(r, nullptr);
+        ASSERT_EQ(r->header().op_code, OpCode::kResponse);
+        ASSERT_EQ(r->header().message_id, id);
+        ASSERT_EQ(r->body().view(), body);
+        echoes.fetch_add(1);
+      }
+      MessagePtr bye =
+          Make(*client.engine, OpCode::kByeRequest, hello.channel_number);
+      ASSERT_TRUE(client.group->Post(bye).ok());
+      MessagePtr r = Next(*client.group);
+      ASSERT_NE(r, nullptr);
+      EXPECT_EQ(r->header().op_code, OpCode::kByeResponse);
+      EXPECT_EQ(r->header().status, StatusCode::kSuccess);
+      ExpectClosed(*client.group, hello.channel_number);
+    });
+  }
+  for (std::thread& t : clients) t.join();
+  stop.store(true);
+  echo.join();
+  EXPECT_EQ(echoes.load(), kClients * 100);
+}
+
+// Scenario 9 (abortive close): the peer sees its channel closed.
+TEST_P(EngineTest, AbortClosesBothSides) {
+  Env server = NewEnv();
+  Env client = NewEnv();
+  Listener l = Listen(server, GetParam());
+  Connection c = Handshake(server, client, l);
+  MessagePtr bye = Make(*client.engine, OpCode::kByeSignal, c.client);
+  bye->header().oob = true;
+  ASSERT_TRUE(client.group->Post(bye).ok());
+  MessagePtr echoed = Next(*client.group);
+  ASSERT_NE(echoed, nullptr);
+  EXPECT_EQ(echoed->header().status, StatusCode::kChannelClosed);
+  ExpectClosed(*client.group, c.client);
+  ExpectClosed(*server.group, c.server);
+  // Posting to the closed channel returns the message, never drops it.
+  MessagePtr late = Make(*client.engine, OpCode::kRequest, c.client, "late");
+  ASSERT_TRUE(client.group->Post(late).ok());
+  MessagePtr back = Next(*client.group);
+  ASSERT_NE(back, nullptr);
+  EXPECT_EQ(back->body().view(), "late");
+  EXPECT_EQ(back->header().status, StatusCode::kChannelClosed);
+}
+
+// Scenario 10.
+TEST_P(EngineTest, BackpressureStopsReadingAndResumesWithoutLoss) {
+  Env server = NewEnv({.initial_pool_messages = 4, .max_pool_messages = 4});
+  Env client = NewEnv();
+  Listener l = Listen(server, GetParam());
+  Connection c = Handshake(server, client, l);
+  constexpr int kMessages = 200;
+  for (int i = 1; i <= kMessages; ++i) {
+    MessagePtr m =
+        Make(*client.engine, OpCode::kSignal, c.client,
+             std::string(1000, 'a' + i % 26), static_cast<uint64_t>(i));
+    ASSERT_TRUE(client.group->Post(m).ok());
+  }
+  // Hold every received message until the engine reports pool_empty.
+  std::vector<MessagePtr> held;
+  int pool_empty = 0;
+  uint64_t next_id = 1;
+  while (pool_empty == 0) {
+    MessagePtr m = Next(*server.group);
+    ASSERT_NE(m, nullptr);
+    if (m->header().status == StatusCode::kPoolEmpty) {
+      ++pool_empty;
+      EXPECT_EQ(m->header().channel_number, c.server);
+      continue;
+    }
+    ASSERT_EQ(m->header().message_id, next_id++);
+    held.push_back(std::move(m));
+  }
+  held.clear();  // messages return to the pool: reading resumes
+  while (next_id <= kMessages) {
+    MessagePtr m = Next(*server.group);
+    ASSERT_NE(m, nullptr);
+    if (m->header().status == StatusCode::kPoolEmpty) {
+      ++pool_empty;
+      continue;
+    }
+    ASSERT_EQ(m->header().message_id, next_id);
+    ASSERT_EQ(m->body().view(), std::string(1000, 'a' + next_id % 26));
+    ++next_id;
+  }
+  EXPECT_GE(pool_empty, 1);
+}
+
+// Scenario 11.
+TEST_P(EngineTest, DestroyWakesWaiterAndLeaksNothing) {
+  Env server = NewEnv();
+  Env client = NewEnv();
+  Listener l = Listen(server, GetParam());
+  Connection c = Handshake(server, client, l);
+  for (int i = 0; i < 50; ++i) {
+    MessagePtr m = Make(*client.engine, OpCode::kRequest, c.client,
+                        std::string(5000, 'x'));
+    ASSERT_TRUE(client.group->Post(m).ok());
+  }
+  std::thread waiter([&] {
+    while (true) {
+      absl::StatusOr<MessagePtr> m =
+          client.group->WaitReceive(absl::InfiniteDuration());
+      if (!m.ok()) {
+        EXPECT_EQ(StatusCodeOf(m.status()), StatusCode::kShutdownStarted);
+        return;
+      }
+    }
+  });
+  client.group->Destroy();
+  waiter.join();
+  EXPECT_EQ(StatusCodeOf(client.group->UpdateReceiver(nullptr)),
+            StatusCode::kShutdownStarted);
+  // Engine destroy wakes the server group's waiter too.
+  std::thread server_waiter([&] {
+    while (true) {
+      absl::StatusOr<MessagePtr> m =
+          server.group->WaitReceive(absl::InfiniteDuration());
+      if (!m.ok()) return;
+    }
+  });
+  server.engine.reset();
+  server_waiter.join();
+}
+
+// Scenario 12: a hostile raw peer closes only its own channel.
+TEST(Engine, HostilePeersCloseOnlyTheirChannel) {
+  Env server = NewEnv();
+  Env client = NewEnv();
+  Listener l = Listen(server, Transport::kTcp);
+  Connection good = Handshake(server, client, l);
+  const Address addr =
+      ParseAddressValue(l.address, Address::Role::kServer).value();
+  Address to = addr;
+  to.role = Address::Role::kClient;
+
+  auto raw_send = [&](const std::string& bytes, bool then_close) {
+    bool connected = false;
+    Socket s = Socket::Connect(to, &connected).value();
+    // Blocking-style send loop on a non-blocking socket, bounded.
+    size_t sent = 0;
+    for (int i = 0; i < 100000 && sent < bytes.size(); ++i) {
+      IoSlice slice{bytes.data() + sent, bytes.size() - sent};
+      IoResult r = s.WriteV(absl::MakeConstSpan(&slice, 1));
+      if (r.kind == IoResult::Kind::kDone) sent += r.bytes;
+    }
+    if (then_close) s.Close();
+    return s;
+  };
+  WireHeader bad{};
+  bad[2] = 12;  // invalid opcode
+  std::string invalid(reinterpret_cast<char*>(bad.data()), bad.size());
+  WireHeader trunc_h = EncodeBinaryHeader(BinaryHeader{.body_length = 100});
+  std::string truncated =
+      std::string(reinterpret_cast<char*>(trunc_h.data()), 16) + "short";
+  Socket garbage = raw_send(std::string(64, '\xAB'), false);
+  Socket opcode = raw_send(invalid, false);
+  raw_send(truncated, true);
+
+  int closed = 0;
+  int violations = 0;
+  while (closed < 3) {
+    MessagePtr m = Next(*server.group);
+    ASSERT_NE(m, nullptr);
+    if (m->header().status == StatusCode::kChannelClosed) ++closed;
+    if (m->header().status == StatusCode::kInvalidMessage) ++violations;
+    EXPECT_NE(m->header().channel_number, good.server);
+  }
+  EXPECT_EQ(violations, 2);
+
+  // A frame dribbled one byte at a time is assembled; the good channel still
+  // works.
+  MessagePtr req =
+      Make(*client.engine, OpCode::kRequest, good.client, "still fine", 77);
+  ASSERT_TRUE(client.group->Post(req).ok());
+  MessagePtr got = Next(*server.group);
+  ASSERT_NE(got, nullptr);
+  EXPECT_EQ(got->header().message_id, 77u);
+  EXPECT_EQ(got->body().view(), "still fine");
+
+  BinaryHeader h;
+  h.op_code = OpCode::kHelloRequest;
+  h.message_id = 4242;
+  h.body_length = 3;
+  WireHeader wire = EncodeBinaryHeader(h);
+  std::string frame =
+      std::string(reinterpret_cast<char*>(wire.data()), 16) + "abc";
+  bool connected = false;
+  Socket dribble = Socket::Connect(to, &connected).value();
+  for (char byte : frame) {
+    IoSlice slice{&byte, 1};
+    for (int i = 0; i < 100000; ++i) {
+      if (dribble.WriteV(absl::MakeConstSpan(&slice, 1)).kind ==
+          IoResult::Kind::kDone)
+        break;
+    }
+  }
+  MessagePtr assembled = Next(*server.group);
+  ASSERT_NE(assembled, nullptr);
+  EXPECT_EQ(assembled->header().op_code, OpCode::kHelloRequest);
+  EXPECT_EQ(assembled->header().message_id, 4242u);
+  EXPECT_EQ(assembled->body().view(), "abc");
+}
+
+INSTANTIATE_TEST_SUITE_P(Transports, EngineTest,
+                         testing::Values(Transport::kTcp, Transport::kUds),
+                         Name);
+
+}  // namespace
+}  // namespace tofu

@@ -1,0 +1,303 @@
+// Socket calls for Linux (and other POSIX systems).
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "message/status.h"
+#include "transport/socket.h"
+
+namespace tofu {
+namespace {
+
+constexpr int kListenBacklog = 1024;
+
+std::string ErrnoText(int err) { return std::strerror(err); }
+
+struct SockAddr {
+  sockaddr_storage storage{};
+  socklen_t length = 0;
+  int family = AF_UNSPEC;
+  const sockaddr* get() const {
+    return reinterpret_cast<const sockaddr*>(&storage);
+  }
+};
+
+absl::StatusOr<SockAddr> ResolveTcp(const Address& address) {
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_family = AF_UNSPEC;
+  if (address.role == Address::Role::kServer) hints.ai_flags = AI_PASSIVE;
+  const std::string port = absl::StrCat(address.port);
+  addrinfo* result = nullptr;
+  const int rc =
+      getaddrinfo(address.host.empty() ? nullptr : address.host.c_str(),
+                  port.c_str(), &hints, &result);
+  if (rc != 0 || result == nullptr) {
+    return ToAbslStatus(StatusCode::kInvalidAddress,
+                        absl::StrCat("cannot resolve '", address.host,
+                                     "': ", gai_strerror(rc)));
+  }
+  SockAddr out;
+  // Prefer IPv4 for an empty server host ("all interfaces"), as the reference
+  // does.
+  const addrinfo* chosen = result;
+  if (address.host.empty()) {
+    for (const addrinfo* ai = result; ai != nullptr; ai = ai->ai_next) {
+      if (ai->ai_family == AF_INET) {
+        chosen = ai;
+        break;
+      }
+    }
+  }
+  std::memcpy(&out.storage, chosen->ai_addr, chosen->ai_addrlen);
+  out.length = chosen->ai_addrlen;
+  out.family = chosen->ai_family;
+  freeaddrinfo(result);
+  return out;
+}
+
+absl::StatusOr<SockAddr> UdsAddress(const std::string& path) {
+  SockAddr out;
+  sockaddr_un* un = reinterpret_cast<sockaddr_un*>(&out.storage);
+  un->sun_family = AF_UNIX;
+  if (path.size() > kMaxUdsPathLength || path.empty()) {
+    return ToAbslStatus(StatusCode::kInvalidAddress, "bad UDS path length");
+  }
+  std::memcpy(un->sun_path, path.data(), path.size());
+  if (path[0] == '@') un->sun_path[0] = '\0';  // Linux abstract name
+  out.length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) +
+                                      path.size() + (path[0] == '@' ? 0 : 1));
+  out.family = AF_UNIX;
+  return out;
+}
+
+int NewSocket(int family) {
+  return ::socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+}
+
+void SetLingerZero(int fd) {
+  linger l{1, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+}
+
+}  // namespace
+
+Socket& Socket::operator=(Socket&& other) noexcept {
+  if (this != &other) {
+    Close();
+    handle_ = std::exchange(other.handle_, kInvalidSocket);
+    unlink_path_ = std::move(other.unlink_path_);
+    other.unlink_path_.clear();
+  }
+  return *this;
+}
+
+void Socket::Close() {
+  if (handle_ == kInvalidSocket) return;
+  ::close(handle_);
+  handle_ = kInvalidSocket;
+  if (!unlink_path_.empty()) {
+    ::unlink(unlink_path_.c_str());
+    unlink_path_.clear();
+  }
+}
+
+void Socket::Abort() {
+  if (handle_ != kInvalidSocket) SetLingerZero(handle_);
+  Close();
+}
+
+absl::StatusOr<Socket> Socket::Listen(const Address& address) {
+  SockAddr sa;
+  std::string unlink_path;
+  if (address.transport == Address::Transport::kTcp) {
+    absl::StatusOr<SockAddr> resolved = ResolveTcp(address);
+    if (!resolved.ok()) return resolved.status();
+    sa = *resolved;
+  } else {
+    const std::string path =
+        address.path.empty() ? TemporaryUdsPath() : address.path;
+    absl::StatusOr<SockAddr> un = UdsAddress(path);
+    if (!un.ok()) return un.status();
+    sa = *un;
+    if (path[0] != '@') {
+      ::unlink(path.c_str());  // a stale file from an earlier listener
+      unlink_path = path;
+    }
+  }
+  Socket s(NewSocket(sa.family));
+  if (!s.valid()) {
+    return ToAbslStatus(StatusCode::kListenFailed,
+                        absl::StrCat("socket: ", ErrnoText(errno)));
+  }
+  if (sa.family != AF_UNIX) {
+    const int one = 1;
+    ::setsockopt(s.handle_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    ::setsockopt(s.handle_, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+  }
+  if (::bind(s.handle_, sa.get(), sa.length) != 0) {
+    return ToAbslStatus(
+        StatusCode::kListenFailed,
+        absl::StrCat("bind ", address.Value(), ": ", ErrnoText(errno)));
+  }
+  s.unlink_path_ = std::move(unlink_path);
+  if (::listen(s.handle_, kListenBacklog) != 0) {
+    return ToAbslStatus(
+        StatusCode::kListenFailed,
+        absl::StrCat("listen ", address.Value(), ": ", ErrnoText(errno)));
+  }
+  return s;
+}
+
+absl::StatusOr<Address> Socket::LocalAddress() const {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof(ss);
+  if (::getsockname(handle_, reinterpret_cast<sockaddr*>(&ss), &len) != 0) {
+    return ToAbslStatus(StatusCode::kListenFailed, ErrnoText(errno));
+  }
+  Address a;
+  a.role = Address::Role::kServer;
+  char host[INET6_ADDRSTRLEN] = {};
+  if (ss.ss_family == AF_INET) {
+    const auto* in = reinterpret_cast<const sockaddr_in*>(&ss);
+    ::inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
+    a.host = host;
+    a.port = ntohs(in->sin_port);
+  } else if (ss.ss_family == AF_INET6) {
+    const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&ss);
+    ::inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
+    a.host = host;
+    a.port = ntohs(in6->sin6_port);
+  } else {
+    const auto* un = reinterpret_cast<const sockaddr_un*>(&ss);
+    a.transport = Address::Transport::kUds;
+    const size_t n = len - offsetof(sockaddr_un, sun_path);
+    if (n > 0 && un->sun_path[0] == '\0') {
+      a.path = "@" + std::string(un->sun_path + 1, n - 1);
+    } else {
+      a.path = std::string(un->sun_path, strnlen(un->sun_path, n));
+    }
+  }
+  return a;
+}
+
+absl::StatusOr<Socket> Socket::Connect(const Address& address,
+                                       bool* connected) {
+  SockAddr sa;
+  if (address.transport == Address::Transport::kTcp) {
+    absl::StatusOr<SockAddr> resolved = ResolveTcp(address);
+    if (!resolved.ok()) return resolved.status();
+    sa = *resolved;
+  } else {
+    absl::StatusOr<SockAddr> un = UdsAddress(address.path);
+    if (!un.ok()) return un.status();
+    sa = *un;
+  }
+  Socket s(NewSocket(sa.family));
+  if (!s.valid()) {
+    return ToAbslStatus(StatusCode::kConnectFailed,
+                        absl::StrCat("socket: ", ErrnoText(errno)));
+  }
+  *connected = false;
+  if (::connect(s.handle_, sa.get(), sa.length) == 0) {
+    *connected = true;
+    return s;
+  }
+  const int err = errno;
+  if (err == EINPROGRESS || err == EAGAIN) return s;
+  if (address.transport == Address::Transport::kUds && err == ENOENT) {
+    return ToAbslStatus(StatusCode::kUdsPathNotFound, address.path);
+  }
+  return ToAbslStatus(
+      StatusCode::kConnectFailed,
+      absl::StrCat("connect ", address.Value(), ": ", ErrnoText(err)));
+}
+
+absl::Status Socket::FinishConnect() {
+  int err = 0;
+  socklen_t len = sizeof(err);
+  if (::getsockopt(handle_, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
+  if (err == 0) return absl::OkStatus();
+  return ToAbslStatus(StatusCode::kConnectFailed, ErrnoText(err));
+}
+
+absl::StatusOr<Socket> Socket::Accept() {
+  const int fd =
+      ::accept4(handle_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+  if (fd >= 0) return Socket(fd);
+  const int err = errno;
+  if (err == EAGAIN || err == EWOULDBLOCK || err == ECONNABORTED ||
+      err == EINTR) {
+    return Socket();
+  }
+  return ToAbslStatus(StatusCode::kAcceptFailed, ErrnoText(err));
+}
+
+IoResult Socket::ReadSome(absl::Span<uint8_t> buffer) {
+  while (true) {
+    const ssize_t n = ::recv(handle_, buffer.data(), buffer.size(), 0);
+    if (n > 0) return IoResult::Done(static_cast<size_t>(n));
+    if (n == 0) return {IoResult::Kind::kClosed, 0, 0};
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK)
+      return {IoResult::Kind::kWouldBlock, 0, 0};
+    return {IoResult::Kind::kError, 0, errno};
+  }
+}
+
+IoResult Socket::WriteV(absl::Span<const IoSlice> slices) {
+  static_assert(sizeof(IoSlice) == sizeof(iovec));
+  msghdr msg{};
+  msg.msg_iov =
+      const_cast<iovec*>(reinterpret_cast<const iovec*>(slices.data()));
+  msg.msg_iovlen = slices.size();
+  while (true) {
+    const ssize_t n = ::sendmsg(handle_, &msg, MSG_NOSIGNAL);
+    if (n >= 0) return IoResult::Done(static_cast<size_t>(n));
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK)
+      return {IoResult::Kind::kWouldBlock, 0, 0};
+    if (errno == EPIPE || errno == ECONNRESET)
+      return {IoResult::Kind::kClosed, 0, errno};
+    return {IoResult::Kind::kError, 0, errno};
+  }
+}
+
+absl::StatusOr<uint16_t> FindFreeTcpPort() {
+  Address any;
+  any.role = Address::Role::kServer;
+  any.host = "127.0.0.1";
+  absl::StatusOr<Socket> s = Socket::Listen(any);
+  if (!s.ok()) return s.status();
+  absl::StatusOr<Address> bound = s->LocalAddress();
+  if (!bound.ok()) return bound.status();
+  return bound->port;
+}
+
+std::string TemporaryUdsPath() {
+  static std::atomic<uint64_t> counter{0};
+  const char* dir = std::getenv("TMPDIR");
+  std::string base = (dir != nullptr && *dir != '\0') ? dir : "/tmp";
+  while (true) {
+    std::string path = absl::StrCat(base, "/tofu_", ::getpid(), "_",
+                                    counter.fetch_add(1), ".sock");
+    if (path.size() > kMaxUdsPathLength) {
+      base = "/tmp";
+      continue;
+    }
+    if (::access(path.c_str(), F_OK) != 0) return path;
+  }
+}
+
+}  // namespace tofu

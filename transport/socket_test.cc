@@ -1,0 +1,154 @@
+#include "transport/socket.h"
+
+#include <unistd.h>
+
+#include <string>
+
+#include "gtest/gtest.h"
+#include "message/status.h"
+
+namespace tofu {
+namespace {
+
+Address Server(Address::Transport t, const std::string& host_or_path) {
+  Address a;
+  a.role = Address::Role::kServer;
+  a.transport = t;
+  (t == Address::Transport::kTcp ? a.host : a.path) = host_or_path;
+  return a;
+}
+
+Address ClientOf(const Address& bound) {
+  Address a = bound;
+  a.role = Address::Role::kClient;
+  return a;
+}
+
+// Accepts within a bounded number of attempts (the connect may still be in
+// flight).
+Socket AcceptOne(Socket& listener) {
+  for (int i = 0; i < 1000000; ++i) {
+    absl::StatusOr<Socket> s = listener.Accept();
+    EXPECT_TRUE(s.ok());
+    if (s.ok() && s->valid()) return std::move(*s);
+  }
+  ADD_FAILURE() << "no connection to accept";
+  return Socket();
+}
+
+void WriteAll(Socket& s, const std::string& data) {
+  size_t sent = 0;
+  for (int i = 0; i < 1000000 && sent < data.size(); ++i) {
+    IoSlice slice{data.data() + sent, data.size() - sent};
+    IoResult r = s.WriteV(absl::MakeConstSpan(&slice, 1));
+    ASSERT_NE(r.kind, IoResult::Kind::kError);
+    if (r.kind == IoResult::Kind::kDone) sent += r.bytes;
+  }
+  ASSERT_EQ(sent, data.size());
+}
+
+std::string ReadExactly(Socket& s, size_t n) {
+  std::string out;
+  uint8_t buf[4096];
+  for (int i = 0; i < 1000000 && out.size() < n; ++i) {
+    IoResult r =
+        s.ReadSome(absl::MakeSpan(buf, std::min(sizeof(buf), n - out.size())));
+    if (r.kind == IoResult::Kind::kDone)
+      out.append(reinterpret_cast<char*>(buf), r.bytes);
+    if (r.kind == IoResult::Kind::kClosed || r.kind == IoResult::Kind::kError)
+      break;
+  }
+  return out;
+}
+
+void RoundTrip(Address::Transport t, const std::string& where) {
+  absl::StatusOr<Socket> listener = Socket::Listen(Server(t, where));
+  ASSERT_TRUE(listener.ok()) << listener.status();
+  absl::StatusOr<Address> bound = listener->LocalAddress();
+  ASSERT_TRUE(bound.ok());
+  // Accept before any client: nothing yet.
+  absl::StatusOr<Socket> early = listener->Accept();
+  ASSERT_TRUE(early.ok());
+  EXPECT_FALSE(early->valid());
+  bool connected = false;
+  absl::StatusOr<Socket> client = Socket::Connect(ClientOf(*bound), &connected);
+  ASSERT_TRUE(client.ok()) << client.status();
+  Socket server = AcceptOne(*listener);
+  uint8_t byte;
+  EXPECT_EQ(server.ReadSome(absl::MakeSpan(&byte, 1)).kind,
+            IoResult::Kind::kWouldBlock);
+  std::string data(1000, '\0');
+  for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>(i * 7);
+  WriteAll(*client, data);
+  EXPECT_EQ(ReadExactly(server, data.size()), data);
+  WriteAll(server, data);
+  EXPECT_EQ(ReadExactly(*client, data.size()), data);
+  client->Close();
+  EXPECT_EQ(ReadExactly(server, 1), "");
+}
+
+TEST(Socket, TcpRoundTrip) { RoundTrip(Address::Transport::kTcp, "127.0.0.1"); }
+TEST(Socket, UdsRoundTrip) {
+  RoundTrip(Address::Transport::kUds, TemporaryUdsPath());
+}
+TEST(Socket, AbstractUdsRoundTrip) {
+  RoundTrip(Address::Transport::kUds,
+            "@tofu_test_" + std::to_string(::getpid()));
+}
+
+TEST(Socket, ClosingUdsListenerRemovesItsFile) {
+  const std::string path = TemporaryUdsPath();
+  {
+    absl::StatusOr<Socket> listener =
+        Socket::Listen(Server(Address::Transport::kUds, path));
+    ASSERT_TRUE(listener.ok());
+    EXPECT_EQ(::access(path.c_str(), F_OK), 0);
+  }
+  EXPECT_NE(::access(path.c_str(), F_OK), 0);
+}
+
+TEST(Socket, EmptyUdsPathPicksATemporaryOne) {
+  absl::StatusOr<Socket> listener =
+      Socket::Listen(Server(Address::Transport::kUds, ""));
+  ASSERT_TRUE(listener.ok());
+  absl::StatusOr<Address> bound = listener->LocalAddress();
+  ASSERT_TRUE(bound.ok());
+  EXPECT_FALSE(bound->path.empty());
+}
+
+TEST(Socket, UdsConnectToMissingPath) {
+  bool connected = false;
+  Address a = ClientOf(Server(Address::Transport::kUds, TemporaryUdsPath()));
+  EXPECT_EQ(StatusCodeOf(Socket::Connect(a, &connected).status()),
+            StatusCode::kUdsPathNotFound);
+}
+
+TEST(Socket, WrongAddresses) {
+  bool connected = false;
+  Address unresolvable =
+      ClientOf(Server(Address::Transport::kTcp, "no.such.host.invalid"));
+  unresolvable.port = 1;
+  EXPECT_EQ(StatusCodeOf(Socket::Connect(unresolvable, &connected).status()),
+            StatusCode::kInvalidAddress);
+  EXPECT_EQ(
+      StatusCodeOf(Socket::Listen(Server(Address::Transport::kTcp, "192.0.2.1"))
+                       .status()),
+      StatusCode::kListenFailed);
+}
+
+TEST(Socket, FreePortIsBindableAndConnectDoesNotFailAtOnce) {
+  absl::StatusOr<uint16_t> port = FindFreeTcpPort();
+  ASSERT_TRUE(port.ok());
+  Address a = Server(Address::Transport::kTcp, "127.0.0.1");
+  a.port = *port;
+  absl::StatusOr<Socket> listener = Socket::Listen(a);
+  ASSERT_TRUE(listener.ok()) << listener.status();
+  bool connected = false;
+  absl::StatusOr<Socket> client = Socket::Connect(ClientOf(a), &connected);
+  ASSERT_TRUE(client.ok());
+  // A second listener on the same port succeeds (SO_REUSEPORT).
+  EXPECT_TRUE(Socket::Listen(a).ok());
+}
+
+}  // namespace
+}  // namespace tofu
