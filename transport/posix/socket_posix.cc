@@ -10,7 +10,9 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
+#include <random>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -286,12 +288,16 @@ absl::StatusOr<uint16_t> FindFreeTcpPort() {
 }
 
 std::string TemporaryUdsPath() {
+  // pid alone is not unique: processes in different PID namespaces (sandboxes,
+  // containers) share /tmp, so a random tag is part of the name too.
   static std::atomic<uint64_t> counter{0};
+  static const uint32_t tag = std::random_device{}();
   const char* dir = std::getenv("TMPDIR");
   std::string base = (dir != nullptr && *dir != '\0') ? dir : "/tmp";
   while (true) {
-    std::string path = absl::StrCat(base, "/tofu_", ::getpid(), "_",
-                                    counter.fetch_add(1), ".sock");
+    std::string path =
+        absl::StrCat(base, "/tofu_", ::getpid(), "_", absl::Hex(tag), "_",
+                     counter.fetch_add(1), ".sock");
     if (path.size() > kMaxUdsPathLength) {
       base = "/tmp";
       continue;
