@@ -1,0 +1,96 @@
+// echo_server --listen=ADDRESS: answers every Request with a Response carrying
+// the same message_id, text headers and body; echoes Signals; accepts every
+// Hello and Bye. ADDRESS is tcp|host|port or uds|path (port 0 picks a free
+// port). Once listening it prints "listening on ADDRESS" with the real address.
+// Runs until SIGINT or SIGTERM.
+#include <signal.h>
+
+#include <cstdio>
+#include <thread>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "tofu/tofu.h"
+#include "transport/address.h"
+
+ABSL_FLAG(std::string, listen, "tcp|127.0.0.1|0", "tcp|host|port or uds|path");
+
+int main(int argc, char** argv) {
+  absl::ParseCommandLine(argc, argv);
+  // Signals are taken by one thread with sigwait; every other thread (the
+  // engine's too) inherits the blocked mask.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  absl::StatusOr<tofu::Address> address = tofu::ParseAddressValue(
+      absl::GetFlag(FLAGS_listen), tofu::Address::Role::kServer);
+  if (!address.ok()) {
+    std::fprintf(stderr, "echo_server: %s\n",
+                 address.status().ToString().c_str());
+    return 2;
+  }
+  auto engine = tofu::Engine::Create(
+      {.initial_pool_messages = 256, .max_pool_messages = 1024});
+  if (!engine.ok()) return 1;
+  auto group = (*engine)->CreateGroup();
+  if (!group.ok()) return 1;
+  tofu::MessagePtr welcome = (*engine)->Get(tofu::AllocationStrategy::kAlways);
+  if (!tofu::FormatAddress(*address, *welcome).ok() ||
+      !(*group)->Post(welcome).ok())
+    return 1;
+  absl::StatusOr<tofu::MessagePtr> ready =
+      (*group)->WaitReceive(absl::Seconds(10));
+  if (!ready.ok() || *ready == nullptr ||
+      (*ready)->header().status != tofu::StatusCode::kSuccess) {
+    std::fprintf(
+        stderr, "echo_server: cannot listen on %s: %s\n",
+        address->Value().c_str(),
+        ready.ok() && *ready != nullptr
+            ? std::string(tofu::StatusCodeName((*ready)->header().status))
+                  .c_str()
+            : "no answer");
+    return 1;
+  }
+  std::printf(
+      "listening on %s\n",
+      std::string((*ready)->FindTextHeader(tofu::kListenOnHeader).value_or(""))
+          .c_str());
+  std::fflush(stdout);
+
+  std::thread signals([&stop_signals, g = group->get()] {
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+    g->UpdateReceiver(nullptr).IgnoreError();
+  });
+  while (true) {
+    absl::StatusOr<tofu::MessagePtr> m =
+        (*group)->WaitReceive(absl::InfiniteDuration());
+    if (!m.ok() || *m == nullptr) break;
+    tofu::BinaryHeader& h = (*m)->header();
+    if (h.status == tofu::StatusCode::kReceiverUpdate) break;  // asked to stop
+    if (h.origin == tofu::Origin::kEngine) continue;           // notifications
+    switch (h.op_code) {
+      case tofu::OpCode::kHelloRequest:
+        h.op_code = tofu::OpCode::kHelloResponse;
+        break;
+      case tofu::OpCode::kRequest:
+        h.op_code = tofu::OpCode::kResponse;
+        break;
+      case tofu::OpCode::kSignal:
+        break;
+      case tofu::OpCode::kByeRequest:
+        h.op_code = tofu::OpCode::kByeResponse;
+        break;
+      default:
+        continue;
+    }
+    (*group)->Post(*m).IgnoreError();
+  }
+  signals.join();
+  group->reset();
+  engine->reset();
+  return 0;
+}
