@@ -128,15 +128,6 @@ class ChannelTable {
     return &*slot->state;
   }
 
-  // The current opening of `number`, if open.
-  std::optional<ChannelToken> TokenOf(uint16_t number) const {
-    absl::MutexLock lock(&mu_);
-    const Slot* slot = OpenSlotLocked(number);
-    if (slot == nullptr) return std::nullopt;
-    return ChannelToken{number,
-                        slot->generation.load(std::memory_order_relaxed)};
-  }
-
   // Closes the opening `token` names: destroys its State and quarantines the
   // number. Returns false (and does nothing) if that opening is already closed.
   bool Close(ChannelToken token) {

@@ -77,7 +77,7 @@ TEST(ChannelTable, StaleTokenNeverFindsANewChannel) {
   EXPECT_EQ(table.Find(*first), nullptr);
   ASSERT_NE(table.Find(*reopened), nullptr);
   EXPECT_EQ(table.Find(*reopened)->name, "later");
-  EXPECT_EQ(table.TokenOf(first->number), reopened);
+  EXPECT_EQ(table.CheckOwner(first->number, 1).value(), *reopened);
 }
 
 TEST(ChannelTable, RecentlyReleasedNumbersAreQuarantined) {

@@ -96,7 +96,7 @@ void Reactor::DestroyGroup(GroupInbox& group) {
       group.Close();
       return;
     }
-    posted_.push_back(Posted{nullptr, &group, &done});
+    posted_.push_back(Posted{nullptr, &group, ChannelToken(), &done});
   }
   Wake();
   done.WaitForNotification();
@@ -110,6 +110,7 @@ absl::StatusOr<BinaryHeader> Reactor::Post(GroupInbox& group,
   if (code != StatusCode::kSuccess) return ToAbslStatus(code);
   BinaryHeader& header = message->header();
   std::optional<ChannelToken> opened;
+  ChannelToken checked;
   if (header.channel_number == kUnassignedChannel) {
     absl::StatusOr<ChannelToken> token =
         channels_.Open(group.id(), &group, header.message_id);
@@ -118,7 +119,7 @@ absl::StatusOr<BinaryHeader> Reactor::Post(GroupInbox& group,
       return ToAbslStatus(StatusCode::kAllocationFailed,
                           token.status().message());
     }
-    opened = *token;
+    opened = checked = *token;
     header.channel_number = token->number;
   } else {
     absl::StatusOr<ChannelToken> token =
@@ -137,6 +138,7 @@ absl::StatusOr<BinaryHeader> Reactor::Post(GroupInbox& group,
       header.status = why;
       return token.status();
     }
+    checked = *token;
   }
   const BinaryHeader prepared = header;
   {
@@ -146,7 +148,7 @@ absl::StatusOr<BinaryHeader> Reactor::Post(GroupInbox& group,
       header.status = StatusCode::kShutdownStarted;
       return ToAbslStatus(StatusCode::kShutdownStarted);
     }
-    posted_.push_back(Posted{std::move(message), &group, nullptr});
+    posted_.push_back(Posted{std::move(message), &group, checked, nullptr});
   }
   Wake();
   return prepared;
@@ -196,14 +198,19 @@ void Reactor::Run() {
   CloseEverything();
 }
 
-void Reactor::CloseEverything() {
+void Reactor::CloseSilently(const GroupInbox* group) {
   for (uint64_t packed : std::vector<uint64_t>(live_.begin(), live_.end())) {
     const ChannelToken token = ChannelToken::Unpack(packed);
-    if (Channel* ch = channels_.Find(token)) {
+    Channel* ch = channels_.Find(token);
+    if (ch != nullptr && (group == nullptr || ch->group == group)) {
       CloseChannel(token, *ch, StatusCode::kShutdownStarted, /*abort=*/true,
                    /*notify=*/false);
     }
   }
+}
+
+void Reactor::CloseEverything() {
+  CloseSilently(nullptr);
   std::vector<Posted> leftover;
   absl::flat_hash_map<uint64_t, std::shared_ptr<GroupInbox>> groups;
   {
@@ -249,14 +256,7 @@ void Reactor::Dispatch(Posted& posted) {
   GroupInbox* group = posted.group;
   if (posted.done != nullptr) {
     // Group destroy: close its channels without notifications, then its inbox.
-    for (uint64_t packed : std::vector<uint64_t>(live_.begin(), live_.end())) {
-      const ChannelToken token = ChannelToken::Unpack(packed);
-      Channel* ch = channels_.Find(token);
-      if (ch != nullptr && ch->group == group) {
-        CloseChannel(token, *ch, StatusCode::kShutdownStarted, /*abort=*/true,
-                     /*notify=*/false);
-      }
-    }
+    CloseSilently(group);
     group->Close();
     {
       absl::MutexLock lock(&mu_);
@@ -267,9 +267,10 @@ void Reactor::Dispatch(Posted& posted) {
   }
   MessagePtr message = std::move(posted.message);
   const BinaryHeader& header = message->header();
-  const std::optional<ChannelToken> token =
-      channels_.TokenOf(header.channel_number);
-  Channel* ch = token.has_value() ? channels_.Find(*token) : nullptr;
+  // The opening checked at post time: if it closed since, even a reopened
+  // number does not take the message.
+  const ChannelToken token = posted.channel;
+  Channel* ch = channels_.Find(token);
   if (ch == nullptr || ch->group != group) {
     ReturnToApp(group, std::move(message), StatusCode::kChannelClosed);
     return;
@@ -279,9 +280,9 @@ void Reactor::Dispatch(Posted& posted) {
     if (ch->kind != Channel::Kind::kPending) {
       ReturnToApp(group, std::move(message), StatusCode::kNotAllowed);
     } else if (op == OpCode::kHelloRequest) {
-      StartConnect(*token, *ch, std::move(message));
+      StartConnect(token, *ch, std::move(message));
     } else {
-      StartListen(*token, *ch, std::move(message));
+      StartListen(token, *ch, std::move(message));
     }
     return;
   }
@@ -289,7 +290,7 @@ void Reactor::Dispatch(Posted& posted) {
     // Local abortive close: the ByeSignal comes back first, then the unsent
     // messages, then channel_closed.
     ReturnToApp(group, std::move(message), StatusCode::kChannelClosed);
-    CloseChannel(*token, *ch, StatusCode::kChannelClosed, /*abort=*/true);
+    CloseChannel(token, *ch, StatusCode::kChannelClosed, /*abort=*/true);
     return;
   }
   if (op == OpCode::kWelcomeResponse || ch->kind != Channel::Kind::kIo) {
@@ -303,7 +304,7 @@ void Reactor::Dispatch(Posted& posted) {
   } else {
     ch->send_queue.PushBack(std::move(message));
   }
-  if (was_idle && !ch->connecting) dirty_.push_back(*token);
+  if (was_idle && !ch->connecting) dirty_.push_back(token);
 }
 
 void Reactor::StartConnect(ChannelToken token, Channel& ch, MessagePtr hello) {

@@ -64,6 +64,7 @@ class Reactor {
   struct Posted {
     MessagePtr message;        // null for a group command
     GroupInbox* group;         // the posting group
+    ChannelToken channel;      // the opening the message was checked against
     absl::Notification* done;  // group destroy: signalled when processed
   };
 
@@ -90,6 +91,9 @@ class Reactor {
   // Closes the channel: unsent messages back with `reason`, then channel_closed
   // (unless `notify` is false), socket closed (reset when `abort`), number
   // released.
+  // Closes, abortively and without notifications, every channel of `group`
+  // (of every group when null).
+  void CloseSilently(const GroupInbox* group);
   void CloseChannel(ChannelToken token, Channel& ch, StatusCode reason,
                     bool abort, bool notify = true);
   void Deliver(GroupInbox* group, MessagePtr message);
