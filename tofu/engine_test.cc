@@ -2,6 +2,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <string>
 #include <thread>
@@ -136,6 +137,35 @@ void ExpectClosed(ChannelGroup& group, uint16_t channel) {
   EXPECT_EQ(m->header().channel_number, channel);
 }
 
+// Closes `channel` with an oob ByeSignal; the ByeSignal comes back first.
+void Abort(Env& env, uint16_t channel) {
+  MessagePtr bye = Make(*env.engine, OpCode::kByeSignal, channel);
+  bye->header().oob = true;
+  ASSERT_TRUE(env.group->Post(bye).ok());
+  MessagePtr echoed = Next(*env.group);
+  ASSERT_NE(echoed, nullptr);
+  EXPECT_EQ(echoed->header().op_code, OpCode::kByeSignal);
+  EXPECT_EQ(echoed->header().status, StatusCode::kChannelClosed);
+}
+
+std::string Bytes(const WireHeader& header) {
+  return std::string(reinterpret_cast<const char*>(header.data()),
+                     header.size());
+}
+
+// Writes all of `bytes` to a raw non-blocking socket, at most `chunk` bytes per
+// call, in a bounded number of attempts.
+void WriteRaw(Socket& s, absl::string_view bytes, size_t chunk) {
+  size_t sent = 0;
+  for (int i = 0; i < 1000000 && sent < bytes.size(); ++i) {
+    IoSlice slice{bytes.data() + sent, std::min(chunk, bytes.size() - sent)};
+    IoResult r = s.WriteV(absl::MakeConstSpan(&slice, 1));
+    ASSERT_NE(r.kind, IoResult::Kind::kError);
+    if (r.kind == IoResult::Kind::kDone) sent += r.bytes;
+  }
+  ASSERT_EQ(sent, bytes.size());
+}
+
 class EngineTest : public testing::TestWithParam<Transport> {};
 
 // Scenario 1.
@@ -261,13 +291,7 @@ TEST_P(EngineTest, ListenAndConnect) {
   EXPECT_NE(c.client, l.channel);
   EXPECT_NE(c.server, l.channel);
 
-  MessagePtr bye = Make(*server.engine, OpCode::kByeSignal, l.channel);
-  bye->header().oob = true;
-  ASSERT_TRUE(server.group->Post(bye).ok());
-  MessagePtr echoed = Next(*server.group);
-  ASSERT_NE(echoed, nullptr);
-  EXPECT_EQ(echoed->header().op_code, OpCode::kByeSignal);
-  EXPECT_EQ(echoed->header().status, StatusCode::kChannelClosed);
+  Abort(server, l.channel);
   ExpectClosed(*server.group, l.channel);
 }
 
@@ -343,12 +367,7 @@ TEST_P(EngineTest, AbortClosesBothSides) {
   Env client = NewEnv();
   Listener l = Listen(server, GetParam());
   Connection c = Handshake(server, client, l);
-  MessagePtr bye = Make(*client.engine, OpCode::kByeSignal, c.client);
-  bye->header().oob = true;
-  ASSERT_TRUE(client.group->Post(bye).ok());
-  MessagePtr echoed = Next(*client.group);
-  ASSERT_NE(echoed, nullptr);
-  EXPECT_EQ(echoed->header().status, StatusCode::kChannelClosed);
+  Abort(client, c.client);
   ExpectClosed(*client.group, c.client);
   ExpectClosed(*server.group, c.server);
   // Posting to the closed channel returns the message, never drops it.
@@ -446,30 +465,21 @@ TEST(Engine, HostilePeersCloseOnlyTheirChannel) {
   Env client = NewEnv();
   Listener l = Listen(server, Transport::kTcp);
   Connection good = Handshake(server, client, l);
-  const Address addr =
-      ParseAddressValue(l.address, Address::Role::kServer).value();
-  Address to = addr;
-  to.role = Address::Role::kClient;
+  const Address to =
+      ParseAddressValue(l.address, Address::Role::kClient).value();
 
   auto raw_send = [&](const std::string& bytes, bool then_close) {
     bool connected = false;
     Socket s = Socket::Connect(to, &connected).value();
-    // Blocking-style send loop on a non-blocking socket, bounded.
-    size_t sent = 0;
-    for (int i = 0; i < 100000 && sent < bytes.size(); ++i) {
-      IoSlice slice{bytes.data() + sent, bytes.size() - sent};
-      IoResult r = s.WriteV(absl::MakeConstSpan(&slice, 1));
-      if (r.kind == IoResult::Kind::kDone) sent += r.bytes;
-    }
+    WriteRaw(s, bytes, bytes.size());
     if (then_close) s.Close();
     return s;
   };
   WireHeader bad{};
   bad[2] = 12;  // invalid opcode
-  std::string invalid(reinterpret_cast<char*>(bad.data()), bad.size());
-  WireHeader trunc_h = EncodeBinaryHeader(BinaryHeader{.body_length = 100});
-  std::string truncated =
-      std::string(reinterpret_cast<char*>(trunc_h.data()), 16) + "short";
+  const std::string invalid = Bytes(bad);
+  const std::string truncated =
+      Bytes(EncodeBinaryHeader(BinaryHeader{.body_length = 100})) + "short";
   Socket garbage = raw_send(std::string(64, '\xAB'), false);
   Socket opcode = raw_send(invalid, false);
   raw_send(truncated, true);
@@ -485,8 +495,7 @@ TEST(Engine, HostilePeersCloseOnlyTheirChannel) {
   }
   EXPECT_EQ(violations, 2);
 
-  // A frame dribbled one byte at a time is assembled; the good channel still
-  // works.
+  // The good channel still works.
   MessagePtr req =
       Make(*client.engine, OpCode::kRequest, good.client, "still fine", 77);
   ASSERT_TRUE(client.group->Post(req).ok());
@@ -499,19 +508,10 @@ TEST(Engine, HostilePeersCloseOnlyTheirChannel) {
   h.op_code = OpCode::kHelloRequest;
   h.message_id = 4242;
   h.body_length = 3;
-  WireHeader wire = EncodeBinaryHeader(h);
-  std::string frame =
-      std::string(reinterpret_cast<char*>(wire.data()), 16) + "abc";
+  // A frame dribbled one byte at a time is assembled.
   bool connected = false;
   Socket dribble = Socket::Connect(to, &connected).value();
-  for (char byte : frame) {
-    IoSlice slice{&byte, 1};
-    for (int i = 0; i < 100000; ++i) {
-      if (dribble.WriteV(absl::MakeConstSpan(&slice, 1)).kind ==
-          IoResult::Kind::kDone)
-        break;
-    }
-  }
+  WriteRaw(dribble, Bytes(EncodeBinaryHeader(h)) + "abc", 1);
   MessagePtr assembled = Next(*server.group);
   ASSERT_NE(assembled, nullptr);
   EXPECT_EQ(assembled->header().op_code, OpCode::kHelloRequest);
