@@ -4,6 +4,7 @@
 // port). Once listening it prints "listening on ADDRESS" with the real address.
 // Runs until SIGINT or SIGTERM.
 #include <signal.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <thread>
@@ -65,10 +66,16 @@ int main(int argc, char** argv) {
     sigwait(&stop_signals, &sig);
     g->UpdateReceiver(nullptr).IgnoreError();
   });
+  int exit_code = 0;
   while (true) {
     absl::StatusOr<tofu::MessagePtr> m =
         (*group)->WaitReceive(absl::InfiniteDuration());
-    if (!m.ok() || *m == nullptr) break;
+    if (!m.ok() || *m == nullptr) {
+      std::fprintf(stderr, "echo_server: %s\n", m.status().ToString().c_str());
+      exit_code = 1;
+      kill(getpid(), SIGTERM);  // releases the signal thread
+      break;
+    }
     tofu::BinaryHeader& h = (*m)->header();
     if (h.status == tofu::StatusCode::kReceiverUpdate) break;  // asked to stop
     if (h.origin == tofu::Origin::kEngine) continue;           // notifications
@@ -92,5 +99,5 @@ int main(int argc, char** argv) {
   signals.join();
   group->reset();
   engine->reset();
-  return 0;
+  return exit_code;
 }

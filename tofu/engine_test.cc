@@ -1,7 +1,4 @@
 // Engine scenarios of SCENARIOS.md, over TCP and UDS.
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <atomic>
 #include <string>
@@ -11,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "message/text_headers.h"
+#include "tofu/testing/scenarios.h"
 #include "tofu/tofu.h"
 #include "transport/address.h"
 #include "transport/socket.h"
@@ -18,152 +16,10 @@
 namespace tofu {
 namespace {
 
-constexpr absl::Duration kWait = absl::Seconds(10);
-
-enum class Transport { kTcp, kUds };
+using namespace ::tofu::scenario;  // NOLINT(build/namespaces): test vocabulary
 
 std::string Name(const testing::TestParamInfo<Transport>& info) {
-  return info.param == Transport::kTcp ? "Tcp" : "Uds";
-}
-
-struct Env {
-  std::unique_ptr<Engine> engine;
-  std::unique_ptr<ChannelGroup> group;
-};
-
-Env NewEnv(Options options = {}) {
-  Env env;
-  env.engine = std::move(Engine::Create(options)).value();
-  env.group = std::move(env.engine->CreateGroup()).value();
-  return env;
-}
-
-// The next message, failing the test on timeout or error.
-MessagePtr Next(ChannelGroup& group, absl::Duration timeout = kWait) {
-  absl::StatusOr<MessagePtr> m = group.WaitReceive(timeout);
-  EXPECT_TRUE(m.ok()) << m.status();
-  if (!m.ok()) return nullptr;
-  EXPECT_NE(*m, nullptr) << "timed out";
-  return std::move(*m);
-}
-
-// Listens on a fresh address of `transport`; returns the listener channel and
-// the real address (as a client would use it).
-struct Listener {
-  uint16_t channel = 0;
-  std::string address;  // ~listen_on value of the WelcomeResponse
-};
-
-Listener Listen(Env& env, Transport transport, const std::string& where = "") {
-  MessagePtr m = env.engine->Get(AllocationStrategy::kAlways);
-  if (transport == Transport::kTcp) {
-    EXPECT_TRUE(
-        TcpServerAddress(where.empty() ? "127.0.0.1" : where, 0, *m).ok());
-  } else {
-    EXPECT_TRUE(UdsServerAddress(where, *m).ok());
-  }
-  absl::StatusOr<BinaryHeader> posted = env.group->Post(m);
-  EXPECT_TRUE(posted.ok()) << posted.status();
-  MessagePtr reply = Next(*env.group);
-  Listener l;
-  if (reply == nullptr) return l;
-  EXPECT_EQ(reply->header().op_code, OpCode::kWelcomeResponse);
-  EXPECT_EQ(reply->header().status, StatusCode::kSuccess);
-  EXPECT_EQ(reply->header().channel_number, posted->channel_number);
-  EXPECT_EQ(reply->header().message_id, posted->message_id);
-  l.channel = posted->channel_number;
-  l.address = std::string(reply->FindTextHeader(kListenOnHeader).value_or(""));
-  return l;
-}
-
-// Posts a HelloRequest to the listener's address.
-BinaryHeader Connect(Env& env, const Listener& l) {
-  MessagePtr m = env.engine->Get(AllocationStrategy::kAlways);
-  Address a = ParseAddressValue(l.address, Address::Role::kServer).value();
-  if (a.transport == Address::Transport::kTcp) {
-    EXPECT_TRUE(
-        TcpClientAddress(a.host == "0.0.0.0" ? "127.0.0.1" : a.host, a.port, *m)
-            .ok());
-  } else {
-    EXPECT_TRUE(UdsClientAddress(a.path, *m).ok());
-  }
-  absl::StatusOr<BinaryHeader> posted = env.group->Post(m);
-  EXPECT_TRUE(posted.ok()) << posted.status();
-  return posted.value_or(BinaryHeader());
-}
-
-// Client and server channels of one connection (both in `env`'s group).
-struct Connection {
-  uint16_t client = 0;
-  uint16_t server = 0;
-};
-
-Connection Handshake(Env& server, Env& client, const Listener& l) {
-  const BinaryHeader hello = Connect(client, l);
-  MessagePtr req = Next(*server.group);
-  Connection c;
-  if (req == nullptr) return c;
-  EXPECT_EQ(req->header().op_code, OpCode::kHelloRequest);
-  EXPECT_EQ(req->header().message_id, hello.message_id);
-  EXPECT_EQ(req->header().origin, Origin::kApplication);
-  c.server = req->header().channel_number;
-  c.client = hello.channel_number;
-  req->header().op_code = OpCode::kHelloResponse;
-  EXPECT_TRUE(server.group->Post(req).ok());
-  MessagePtr resp = Next(*client.group);
-  if (resp == nullptr) return c;
-  EXPECT_EQ(resp->header().op_code, OpCode::kHelloResponse);
-  EXPECT_EQ(resp->header().channel_number, hello.channel_number);
-  EXPECT_EQ(resp->header().message_id, hello.message_id);
-  return c;
-}
-
-MessagePtr Make(Engine& engine, OpCode op, uint16_t channel,
-                absl::string_view body = "", uint64_t id = 0) {
-  MessagePtr m = engine.Get(AllocationStrategy::kAlways);
-  m->header().op_code = op;
-  m->header().channel_number = channel;
-  m->header().message_id = id;
-  m->body().Append(body);
-  return m;
-}
-
-void ExpectClosed(ChannelGroup& group, uint16_t channel) {
-  MessagePtr m = Next(group);
-  ASSERT_NE(m, nullptr);
-  EXPECT_EQ(m->header().op_code, OpCode::kSignal);
-  EXPECT_EQ(m->header().status, StatusCode::kChannelClosed);
-  EXPECT_EQ(m->header().origin, Origin::kEngine);
-  EXPECT_EQ(m->header().channel_number, channel);
-}
-
-// Closes `channel` with an oob ByeSignal; the ByeSignal comes back first.
-void Abort(Env& env, uint16_t channel) {
-  MessagePtr bye = Make(*env.engine, OpCode::kByeSignal, channel);
-  bye->header().oob = true;
-  ASSERT_TRUE(env.group->Post(bye).ok());
-  MessagePtr echoed = Next(*env.group);
-  ASSERT_NE(echoed, nullptr);
-  EXPECT_EQ(echoed->header().op_code, OpCode::kByeSignal);
-  EXPECT_EQ(echoed->header().status, StatusCode::kChannelClosed);
-}
-
-std::string Bytes(const WireHeader& header) {
-  return std::string(reinterpret_cast<const char*>(header.data()),
-                     header.size());
-}
-
-// Writes all of `bytes` to a raw non-blocking socket, at most `chunk` bytes per
-// call, in a bounded number of attempts.
-void WriteRaw(Socket& s, absl::string_view bytes, size_t chunk) {
-  size_t sent = 0;
-  for (int i = 0; i < 1000000 && sent < bytes.size(); ++i) {
-    IoSlice slice{bytes.data() + sent, std::min(chunk, bytes.size() - sent)};
-    IoResult r = s.WriteV(absl::MakeConstSpan(&slice, 1));
-    ASSERT_NE(r.kind, IoResult::Kind::kError);
-    if (r.kind == IoResult::Kind::kDone) sent += r.bytes;
-  }
-  ASSERT_EQ(sent, bytes.size());
+  return TransportName(info.param);
 }
 
 class EngineTest : public testing::TestWithParam<Transport> {};
@@ -256,44 +112,16 @@ TEST(Engine, UpdateReceiver) {
 }
 
 // Scenario 3.
-TEST(Engine, CreateAndDestroyRepeatedly) {
-  for (int i = 0; i < 20; ++i) {
-    Env env = NewEnv();
-    env.group.reset();
-    auto second = env.engine->CreateGroup();
-    ASSERT_TRUE(second.ok());
-  }
-}
+TEST(Engine, CreateAndDestroyRepeatedly) { CreateAndDestroy(); }
 
 // Scenario 4.
-TEST_P(EngineTest, ListenAndConnect) {
-  Env server = NewEnv();
-  Listener l = Listen(server, GetParam());
-  ASSERT_FALSE(l.address.empty());
-  // A second engine listening on the same address succeeds.
-  Env second = NewEnv();
-  Listener again =
-      Listen(second, GetParam(),
-             GetParam() == Transport::kTcp
-                 ? ""
-                 : ParseAddressValue(l.address, Address::Role::kServer)->path);
-  EXPECT_FALSE(again.address.empty());
-  if (GetParam() == Transport::kUds) {
-    // The second listener took the path over: connect there, in `second`.
-    Connection c = Handshake(second, second, again);
-    EXPECT_NE(c.client, c.server);
-    EXPECT_NE(c.client, again.channel);
-    EXPECT_NE(c.server, again.channel);
-    return;
-  }
-  Connection c = Handshake(server, server, l);
-  EXPECT_NE(c.client, c.server);
-  EXPECT_NE(c.client, l.channel);
-  EXPECT_NE(c.server, l.channel);
+TEST_P(EngineTest, ListenAndConnect) { ListenAndConnect(GetParam()); }
 
-  Abort(server, l.channel);
-  ExpectClosed(*server.group, l.channel);
-}
+// Scenario 5.
+TEST_P(EngineTest, ReconnectSingleThread) { ReconnectSingleThread(GetParam()); }
+
+// Scenario 6.
+TEST_P(EngineTest, ReconnectMultiThread) { ReconnectMultiThread(GetParam()); }
 
 // Scenarios 7 and 9 (graceful close).
 TEST_P(EngineTest, EchoManyClientsThenGracefulBye) {
@@ -305,22 +133,7 @@ TEST_P(EngineTest, EchoManyClientsThenGracefulBye) {
       absl::StatusOr<MessagePtr> m =
           server.group->WaitReceive(absl::Milliseconds(50));
       if (!m.ok() || *m == nullptr) continue;
-      MessagePtr& msg = *m;
-      if (msg->header().origin == Origin::kEngine) continue;
-      switch (msg->header().op_code) {
-        case OpCode::kHelloRequest:
-          msg->header().op_code = OpCode::kHelloResponse;
-          break;
-        case OpCode::kRequest:
-          msg->header().op_code = OpCode::kResponse;
-          break;
-        case OpCode::kByeRequest:
-          msg->header().op_code = OpCode::kByeResponse;
-          break;
-        default:
-          continue;
-      }
-      EXPECT_TRUE(server.group->Post(msg).ok());
+      Answer(*server.group, *m);
     }
   });
   constexpr int kClients = 10;
@@ -329,7 +142,7 @@ TEST_P(EngineTest, EchoManyClientsThenGracefulBye) {
   for (int i = 0; i < kClients; ++i) {
     clients.emplace_back([&, i] {
       Env client = NewEnv();
-      const BinaryHeader hello = Connect(client, l);
+      const BinaryHeader hello = Connect(client, l.address);
       MessagePtr resp = Next(*client.group);
       ASSERT_NE(resp, nullptr);
       ASSERT_EQ(resp->header().op_code, OpCode::kHelloResponse);
