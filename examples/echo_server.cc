@@ -3,14 +3,13 @@
 // Hello and Bye. ADDRESS is tcp|host|port or uds|path (port 0 picks a free
 // port). Once listening it prints "listening on ADDRESS" with the real address.
 // Runs until SIGINT or SIGTERM.
-#include <signal.h>
-#include <unistd.h>
-
+#include <atomic>
 #include <cstdio>
-#include <thread>
+#include <memory>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "examples/stop_signal.h"
 #include "tofu/tofu.h"
 #include "transport/address.h"
 
@@ -18,13 +17,15 @@ ABSL_FLAG(std::string, listen, "tcp|127.0.0.1|0", "tcp|host|port or uds|path");
 
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
-  // Signals are taken by one thread with sigwait; every other thread (the
-  // engine's too) inherits the blocked mask.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  // Before any other thread starts (the engine's too): see StopSignal.
+  std::atomic<bool> stop_requested{false};
+  std::atomic<tofu::ChannelGroup*> to_wake{nullptr};
+  std::unique_ptr<tofu::StopSignal> stop =
+      tofu::StopSignal::Watch([&stop_requested, &to_wake] {
+        stop_requested.store(true);
+        tofu::ChannelGroup* g = to_wake.load();
+        if (g != nullptr) g->UpdateReceiver(nullptr).IgnoreError();
+      });
 
   absl::StatusOr<tofu::Address> address = tofu::ParseAddressValue(
       absl::GetFlag(FLAGS_listen), tofu::Address::Role::kServer);
@@ -61,11 +62,8 @@ int main(int argc, char** argv) {
           .c_str());
   std::fflush(stdout);
 
-  std::thread signals([&stop_signals, g = group->get()] {
-    int sig = 0;
-    sigwait(&stop_signals, &sig);
-    g->UpdateReceiver(nullptr).IgnoreError();
-  });
+  to_wake.store(group->get());
+  if (stop_requested.load()) return 0;  // asked to stop while starting
   int exit_code = 0;
   while (true) {
     absl::StatusOr<tofu::MessagePtr> m =
@@ -73,7 +71,6 @@ int main(int argc, char** argv) {
     if (!m.ok() || *m == nullptr) {
       std::fprintf(stderr, "echo_server: %s\n", m.status().ToString().c_str());
       exit_code = 1;
-      kill(getpid(), SIGTERM);  // releases the signal thread
       break;
     }
     tofu::BinaryHeader& h = (*m)->header();
@@ -96,7 +93,7 @@ int main(int argc, char** argv) {
     }
     (*group)->Post(*m).IgnoreError();
   }
-  signals.join();
+  stop.reset();
   group->reset();
   engine->reset();
   return exit_code;

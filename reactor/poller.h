@@ -6,7 +6,9 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "reactor/notifier.h"
 #include "transport/socket.h"
 
 namespace tofu {
@@ -41,13 +43,18 @@ class Poller {
                               uint32_t interest) = 0;
   // Must be called before the socket is closed.
   virtual void Unregister(NativeSocket socket) = 0;
+  // A notifier whose wake-ups this poller reports as a readable PollEvent with
+  // `token` (an eventfd registered for reading on Linux; completion packets
+  // on a distinct key on Windows). It must not outlive the poller.
+  virtual absl::StatusOr<std::unique_ptr<Notifier>> CreateNotifier(
+      uint64_t token) = 0;
   // Waits up to `timeout` (absl::InfiniteDuration() for no limit, zero to poll)
   // and replaces `events` with what happened.
   virtual absl::Status Wait(absl::Duration timeout,
                             std::vector<PollEvent>& events) = 0;
 };
 
-// The platform's poller (epoll on Linux).
+// The platform's poller (epoll on Linux, IOCP + AFD_POLL on Windows).
 absl::StatusOr<std::unique_ptr<Poller>> CreatePoller();
 
 }  // namespace tofu

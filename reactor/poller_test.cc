@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "message/status.h"
 #include "reactor/notifier.h"
 #include "transport/socket.h"
 
@@ -102,10 +103,151 @@ TEST(Poller, TwoSocketsReadableTogether) {
   EXPECT_TRUE(seen[1] && seen[2]);
 }
 
+// Waits (bounded) until `token` reports something; returns that event.
+PollEvent WaitFor(Poller& poller, uint64_t token) {
+  std::vector<PollEvent> events;
+  for (int i = 0; i < 100; ++i) {
+    EXPECT_TRUE(poller.Wait(absl::Seconds(5), events).ok());
+    for (const PollEvent& e : events) {
+      if (e.token == token) return e;
+    }
+  }
+  ADD_FAILURE() << "no event for token " << token;
+  return PollEvent{};
+}
+
+Address LoopbackServer() {
+  Address a;
+  a.role = Address::Role::kServer;
+  a.host = "127.0.0.1";
+  return a;
+}
+
+TEST(Poller, ListenerIsReadableWhenAConnectionWaits) {
+  auto poller = std::move(CreatePoller()).value();
+  Socket listener = std::move(Socket::Listen(LoopbackServer())).value();
+  ASSERT_TRUE(poller->Register(listener.handle(), 3, kInterestRead).ok());
+  Address to = listener.LocalAddress().value();
+  to.role = Address::Role::kClient;
+  bool connected = false;
+  Socket client = std::move(Socket::Connect(to, &connected)).value();
+  EXPECT_TRUE(WaitFor(*poller, 3).readable);
+  absl::StatusOr<Socket> accepted = listener.Accept();
+  ASSERT_TRUE(accepted.ok());
+  EXPECT_TRUE(accepted->valid());
+}
+
+TEST(Poller, ConnectSucceedsAsWritable) {
+  auto poller = std::move(CreatePoller()).value();
+  Socket listener = std::move(Socket::Listen(LoopbackServer())).value();
+  Address to = listener.LocalAddress().value();
+  to.role = Address::Role::kClient;
+  bool connected = false;
+  Socket client = std::move(Socket::Connect(to, &connected)).value();
+  ASSERT_TRUE(poller->Register(client.handle(), 4, kInterestWrite).ok());
+  const PollEvent e = WaitFor(*poller, 4);
+  EXPECT_TRUE(e.writable);
+  EXPECT_FALSE(e.error);
+  EXPECT_TRUE(client.FinishConnect().ok());
+}
+
+TEST(Poller, ConnectFailureIsReported) {
+  auto poller = std::move(CreatePoller()).value();
+  Address to = LoopbackServer();
+  to.role = Address::Role::kClient;
+  to.port = FindFreeTcpPort().value();  // nobody listens there
+  bool connected = false;
+  absl::StatusOr<Socket> client = Socket::Connect(to, &connected);
+  if (!client.ok()) {
+    // Refused at once: the poller has nothing to report.
+    EXPECT_EQ(StatusCodeOf(client.status()), StatusCode::kConnectFailed);
+    return;
+  }
+  ASSERT_TRUE(poller->Register(client->handle(), 5, kInterestWrite).ok());
+  const PollEvent e = WaitFor(*poller, 5);
+  EXPECT_TRUE(e.error || e.writable);
+  EXPECT_EQ(StatusCodeOf(client->FinishConnect()), StatusCode::kConnectFailed);
+}
+
+TEST(Poller, PeerCloseIsReadableThenEndOfStream) {
+  auto poller = std::move(CreatePoller()).value();
+  Pair p = Connected();
+  ASSERT_TRUE(poller->Register(p.server.handle(), 6, kInterestRead).ok());
+  p.client.Close();
+  EXPECT_TRUE(WaitFor(*poller, 6).readable);
+  uint8_t byte;
+  EXPECT_EQ(p.server.ReadSome(absl::MakeSpan(&byte, 1)).kind,
+            IoResult::Kind::kClosed);
+}
+
+TEST(Poller, PeerResetIsReported) {
+  auto poller = std::move(CreatePoller()).value();
+  Pair p = Connected();
+  ASSERT_TRUE(poller->Register(p.server.handle(), 6, kInterestRead).ok());
+  p.client.Abort();
+  const PollEvent e = WaitFor(*poller, 6);
+  EXPECT_TRUE(e.readable || e.error);
+  uint8_t byte;
+  const IoResult r = p.server.ReadSome(absl::MakeSpan(&byte, 1));
+  EXPECT_TRUE(r.kind == IoResult::Kind::kError ||
+              r.kind == IoResult::Kind::kClosed);
+}
+
+// The socket is removed and closed while its poll is outstanding: nothing is
+// reported for it, and the poller goes on serving others.
+TEST(Poller, LocalCloseWhilePolledIsSilentAndHarmless) {
+  auto poller = std::move(CreatePoller()).value();
+  Pair p = Connected();
+  ASSERT_TRUE(poller->Register(p.server.handle(), 7, kInterestRead).ok());
+  std::vector<PollEvent> events;
+  ASSERT_TRUE(poller->Wait(absl::ZeroDuration(), events).ok());  // arms it
+  EXPECT_TRUE(events.empty());
+  poller->Unregister(p.server.handle());
+  p.server.Close();
+  WriteByte(p.client);
+  ASSERT_TRUE(poller->Wait(absl::Milliseconds(20), events).ok());
+  EXPECT_TRUE(events.empty());
+  Pair q = Connected();
+  ASSERT_TRUE(poller->Register(q.server.handle(), 8, kInterestRead).ok());
+  WriteByte(q.client);
+  EXPECT_TRUE(WaitFor(*poller, 8).readable);
+}
+
+// A wider interest while a poll is outstanding (on Windows: cancel, then
+// re-submit once the cancel's packet arrives) takes effect.
+TEST(Poller, WideningInterestWhilePolledTakesEffect) {
+  auto poller = std::move(CreatePoller()).value();
+  Pair p = Connected();
+  ASSERT_TRUE(poller->Register(p.server.handle(), 9, kInterestRead).ok());
+  std::vector<PollEvent> events;
+  ASSERT_TRUE(poller->Wait(absl::ZeroDuration(), events).ok());  // arms it
+  EXPECT_TRUE(events.empty());
+  ASSERT_TRUE(
+      poller->Modify(p.server.handle(), 9, kInterestRead | kInterestWrite)
+          .ok());
+  const PollEvent e = WaitFor(*poller, 9);
+  EXPECT_TRUE(e.writable);
+  EXPECT_FALSE(e.readable);
+}
+
+// A narrower interest keeps reporting only what is still asked for.
+TEST(Poller, NarrowingInterestFiltersEvents) {
+  auto poller = std::move(CreatePoller()).value();
+  Pair p = Connected();
+  ASSERT_TRUE(poller->Register(p.server.handle(), 10, kInterestRead).ok());
+  std::vector<PollEvent> events;
+  ASSERT_TRUE(poller->Wait(absl::ZeroDuration(), events).ok());  // arms it
+  ASSERT_TRUE(poller->Modify(p.server.handle(), 10, kInterestNone).ok());
+  WriteByte(p.client);
+  ASSERT_TRUE(poller->Wait(absl::Milliseconds(20), events).ok());
+  EXPECT_TRUE(events.empty());
+  ASSERT_TRUE(poller->Modify(p.server.handle(), 10, kInterestRead).ok());
+  EXPECT_TRUE(WaitFor(*poller, 10).readable);
+}
+
 TEST(Notifier, WakesAWaitFromAnotherThreadAndCoalesces) {
   auto poller = std::move(CreatePoller()).value();
-  auto notifier = std::move(CreateNotifier()).value();
-  ASSERT_TRUE(poller->Register(notifier->handle(), 0, kInterestRead).ok());
+  auto notifier = std::move(poller->CreateNotifier(0)).value();
   std::thread t([&] {
     for (int i = 0; i < 1000; ++i) notifier->Notify();
   });

@@ -51,22 +51,25 @@ void RewriteListenOn(Message& message, const std::string& value) {
 
 absl::StatusOr<std::unique_ptr<Reactor>> Reactor::Create(
     PoolOptions pool_options) {
+  absl::StatusOr<NetworkSession> network = NetworkSession::Start();
+  if (!network.ok()) return network.status();
   absl::StatusOr<std::unique_ptr<Poller>> poller = CreatePoller();
   if (!poller.ok()) return poller.status();
-  absl::StatusOr<std::unique_ptr<Notifier>> notifier = CreateNotifier();
+  absl::StatusOr<std::unique_ptr<Notifier>> notifier =
+      (*poller)->CreateNotifier(kNotifierToken);
   if (!notifier.ok()) return notifier.status();
-  absl::Status registered =
-      (*poller)->Register((*notifier)->handle(), kNotifierToken, kInterestRead);
-  if (!registered.ok()) return registered;
-  std::unique_ptr<Reactor> reactor(
-      new Reactor(pool_options, std::move(*poller), std::move(*notifier)));
+  std::unique_ptr<Reactor> reactor(new Reactor(std::move(*network),
+                                               pool_options, std::move(*poller),
+                                               std::move(*notifier)));
   reactor->thread_ = std::thread([r = reactor.get()] { r->Run(); });
   return reactor;
 }
 
-Reactor::Reactor(PoolOptions pool_options, std::unique_ptr<Poller> poller,
+Reactor::Reactor(NetworkSession network, PoolOptions pool_options,
+                 std::unique_ptr<Poller> poller,
                  std::unique_ptr<Notifier> notifier)
-    : pool_(pool_options),
+    : network_(std::move(network)),
+      pool_(pool_options),
       poller_(std::move(poller)),
       notifier_(std::move(notifier)) {
   read_buffer_.resize(kReadBufferSize);

@@ -68,8 +68,8 @@ class Reactor {
     absl::Notification* done;  // group destroy: signalled when processed
   };
 
-  Reactor(PoolOptions pool_options, std::unique_ptr<Poller> poller,
-          std::unique_ptr<Notifier> notifier);
+  Reactor(NetworkSession network, PoolOptions pool_options,
+          std::unique_ptr<Poller> poller, std::unique_ptr<Notifier> notifier);
 
   void Wake();
   void Run();
@@ -103,6 +103,8 @@ class Reactor {
                        uint64_t message_id);
   void CloseEverything();
 
+  // First in, last out: sockets need the socket library (Windows).
+  NetworkSession network_;
   MessagePool pool_;
   ChannelTable<Channel> channels_;
   std::unique_ptr<Poller> poller_;

@@ -22,7 +22,10 @@ std::string Name(const testing::TestParamInfo<Transport>& info) {
   return TransportName(info.param);
 }
 
-class EngineTest : public testing::TestWithParam<Transport> {};
+class EngineTest : public testing::TestWithParam<Transport> {
+ protected:
+  void SetUp() override { TransportAvailable(GetParam()); }
+};
 
 // Scenario 1.
 TEST(Engine, IllegalPosts) {

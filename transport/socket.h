@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <utility>
 
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
@@ -81,6 +82,28 @@ class Socket {
   // Set on UDS listeners bound to a filesystem path: removed on close.
   std::string unlink_path_;
 };
+
+// Keeps the platform's socket library started for as long as it lives
+// (WSAStartup/WSACleanup on Windows, nothing elsewhere). Every engine holds
+// one; code that uses sockets without an engine (tests, tools) holds its own.
+// Sessions nest. Thread-safe.
+class NetworkSession {
+ public:
+  static absl::StatusOr<NetworkSession> Start();
+  NetworkSession(NetworkSession&& other) noexcept
+      : active_(std::exchange(other.active_, false)) {}
+  NetworkSession& operator=(NetworkSession&&) = delete;
+  ~NetworkSession();
+
+ private:
+  NetworkSession() = default;
+  bool active_ = false;
+};
+
+// Whether AF_UNIX stream sockets work here: always on Linux; on Windows only
+// where the system implements them (Windows 10 1803+, not Wine 8), detected
+// once at run time.
+bool UnixSocketsSupported();
 
 // A free TCP port on 127.0.0.1 at the time of the call (racy by nature: for
 // tests).

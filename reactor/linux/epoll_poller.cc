@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "reactor/linux/eventfd_notifier.h"
 #include "reactor/poller.h"
 
 namespace tofu {
@@ -33,6 +34,11 @@ class EpollPoller final : public Poller {
   }
   void Unregister(NativeSocket socket) override {
     ::epoll_ctl(epfd_, EPOLL_CTL_DEL, socket, nullptr);
+  }
+  absl::StatusOr<std::unique_ptr<Notifier>> CreateNotifier(
+      uint64_t token) override {
+    return CreateEventFdNotifier(
+        [&](int fd) { return Register(fd, token, kInterestRead); });
   }
 
   absl::Status Wait(absl::Duration timeout,

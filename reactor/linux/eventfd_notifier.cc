@@ -1,5 +1,7 @@
 // Notifier on a Linux eventfd: Notify adds 1, Drain reads the counter back to
 // 0, so any number of wake-ups between two waits is one readable event.
+#include "reactor/linux/eventfd_notifier.h"
+
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -8,7 +10,6 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
-#include "reactor/notifier.h"
 
 namespace tofu {
 namespace {
@@ -29,7 +30,7 @@ class EventFdNotifier final : public Notifier {
     while (::read(fd_, &value, sizeof(value)) < 0 && errno == EINTR) {
     }
   }
-  NativeSocket handle() const override { return fd_; }
+  int fd() const { return fd_; }
 
  private:
   const int fd_;
@@ -37,11 +38,14 @@ class EventFdNotifier final : public Notifier {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<Notifier>> CreateNotifier() {
+absl::StatusOr<std::unique_ptr<Notifier>> CreateEventFdNotifier(
+    const std::function<absl::Status(int fd)>& register_fd) {
   const int fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (fd < 0)
     return absl::InternalError(absl::StrCat("eventfd: ", std::strerror(errno)));
-  return std::make_unique<EventFdNotifier>(fd);
+  auto notifier = std::make_unique<EventFdNotifier>(fd);
+  if (absl::Status s = register_fd(fd); !s.ok()) return s;
+  return notifier;
 }
 
 }  // namespace tofu

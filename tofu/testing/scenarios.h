@@ -85,7 +85,12 @@ std::string Bytes(const WireHeader& header);
 // per call, in a bounded number of attempts.
 void WriteRaw(Socket& s, absl::string_view bytes, size_t chunk);
 
-// Whole scenarios, as numbered in SCENARIOS.md.
+// False (with the reason recorded as a skip) when `transport` is unavailable
+// here: AF_UNIX on a Windows without it, such as Wine 8.
+bool TransportAvailable(Transport transport);
+
+// Whole scenarios, as numbered in SCENARIOS.md. Each returns at once when
+// its transport is unavailable.
 void CreateAndDestroy();                          // 3
 void ListenAndConnect(Transport transport);       // 4
 void ReconnectSingleThread(Transport transport);  // 5

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <sys/un.h>
@@ -88,12 +89,38 @@ int NewSocket(int family) {
   return ::socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 }
 
+// The reactor batches frames itself: Nagle's delay would only add latency.
+void SetNoDelay(int fd, int family) {
+  if (family == AF_UNIX) return;
+  const int one = 1;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+}
+
+int FamilyOf(int fd) {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof(ss);
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) {
+    return AF_UNSPEC;
+  }
+  return ss.ss_family;
+}
+
 void SetLingerZero(int fd) {
   linger l{1, 0};
   ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
 }
 
 }  // namespace
+
+absl::StatusOr<NetworkSession> NetworkSession::Start() {
+  NetworkSession session;
+  session.active_ = true;
+  return session;
+}
+
+NetworkSession::~NetworkSession() = default;
+
+bool UnixSocketsSupported() { return true; }
 
 Socket& Socket::operator=(Socket&& other) noexcept {
   if (this != &other) {
@@ -211,6 +238,7 @@ absl::StatusOr<Socket> Socket::Connect(const Address& address,
     return ToAbslStatus(StatusCode::kConnectFailed,
                         absl::StrCat("socket: ", ErrnoText(errno)));
   }
+  SetNoDelay(s.handle_, sa.family);
   *connected = false;
   if (::connect(s.handle_, sa.get(), sa.length) == 0) {
     *connected = true;
@@ -237,7 +265,10 @@ absl::Status Socket::FinishConnect() {
 absl::StatusOr<Socket> Socket::Accept() {
   const int fd =
       ::accept4(handle_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-  if (fd >= 0) return Socket(fd);
+  if (fd >= 0) {
+    SetNoDelay(fd, FamilyOf(fd));
+    return Socket(fd);
+  }
   const int err = errno;
   if (err == EAGAIN || err == EWOULDBLOCK || err == ECONNABORTED ||
       err == EINTR) {
@@ -274,17 +305,6 @@ IoResult Socket::WriteV(absl::Span<const IoSlice> slices) {
       return {IoResult::Kind::kClosed, 0, errno};
     return {IoResult::Kind::kError, 0, errno};
   }
-}
-
-absl::StatusOr<uint16_t> FindFreeTcpPort() {
-  Address any;
-  any.role = Address::Role::kServer;
-  any.host = "127.0.0.1";
-  absl::StatusOr<Socket> s = Socket::Listen(any);
-  if (!s.ok()) return s.status();
-  absl::StatusOr<Address> bound = s->LocalAddress();
-  if (!bound.ok()) return bound.status();
-  return bound->port;
 }
 
 std::string TemporaryUdsPath() {

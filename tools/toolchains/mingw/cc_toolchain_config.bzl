@@ -70,6 +70,8 @@ def _impl(ctx):
                     "-lntdll",
                     "-lmswsock",
                     "-ldbghelp",
+                    "-lbcrypt",  # abseil's random seed material
+                    "-lpsapi",  # process memory counters (stress)
                 ])],
             ),
         ],

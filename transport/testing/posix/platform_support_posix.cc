@@ -1,0 +1,7 @@
+#include "transport/testing/platform_support.h"
+
+namespace tofu {
+
+bool RunningUnderWine() { return false; }
+
+}  // namespace tofu

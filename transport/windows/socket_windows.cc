@@ -1,0 +1,397 @@
+// Socket calls for Windows 10+ (Winsock 2; AF_UNIX through afunix.h where the
+// system has it, detected at run time).
+// clang-format off
+#include <winsock2.h>
+#include <ws2tcpip.h>
+#include <afunix.h>
+#include <windows.h>
+// clang-format on
+
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <random>
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "message/status.h"
+#include "transport/socket.h"
+
+namespace tofu {
+namespace {
+
+constexpr int kListenBacklog = SOMAXCONN;
+// WSASend takes at most this many buffers per call; a longer batch is sent in
+// part and the caller continues from where it stopped.
+constexpr size_t kMaxSendBuffers = 64;
+
+std::string ErrorText(int err) {
+  char text[256] = {};
+  const DWORD n = FormatMessageA(
+      FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, nullptr,
+      static_cast<DWORD>(err), 0, text, sizeof(text), nullptr);
+  std::string out(text, n);
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r' ||
+                          out.back() == ' ' || out.back() == '.')) {
+    out.pop_back();
+  }
+  return absl::StrCat(out.empty() ? "error" : out, " (", err, ")");
+}
+
+std::wstring Wide(const std::string& utf8) {
+  if (utf8.empty()) return std::wstring();
+  const int n = MultiByteToWideChar(CP_UTF8, 0, utf8.data(),
+                                    static_cast<int>(utf8.size()), nullptr, 0);
+  std::wstring out(static_cast<size_t>(n), L'\0');
+  MultiByteToWideChar(CP_UTF8, 0, utf8.data(), static_cast<int>(utf8.size()),
+                      out.data(), n);
+  return out;
+}
+
+std::string Utf8(const wchar_t* wide) {
+  const int n =
+      WideCharToMultiByte(CP_UTF8, 0, wide, -1, nullptr, 0, nullptr, nullptr);
+  if (n <= 1) return std::string();
+  std::string out(static_cast<size_t>(n), '\0');
+  WideCharToMultiByte(CP_UTF8, 0, wide, -1, out.data(), n, nullptr, nullptr);
+  out.pop_back();  // the terminating NUL
+  return out;
+}
+
+bool FileExists(const std::string& path) {
+  return GetFileAttributesW(Wide(path).c_str()) != INVALID_FILE_ATTRIBUTES;
+}
+
+struct SockAddr {
+  sockaddr_storage storage{};
+  int length = 0;
+  int family = AF_UNSPEC;
+  const sockaddr* get() const {
+    return reinterpret_cast<const sockaddr*>(&storage);
+  }
+};
+
+absl::StatusOr<SockAddr> ResolveTcp(const Address& address) {
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_family = AF_UNSPEC;
+  if (address.role == Address::Role::kServer) hints.ai_flags = AI_PASSIVE;
+  const std::string port = absl::StrCat(address.port);
+  addrinfo* result = nullptr;
+  const int rc =
+      getaddrinfo(address.host.empty() ? nullptr : address.host.c_str(),
+                  port.c_str(), &hints, &result);
+  if (rc != 0 || result == nullptr) {
+    return ToAbslStatus(
+        StatusCode::kInvalidAddress,
+        absl::StrCat("cannot resolve '", address.host, "': ", ErrorText(rc)));
+  }
+  // Prefer IPv4 for an empty server host ("all interfaces"), as on Linux.
+  const addrinfo* chosen = result;
+  if (address.host.empty()) {
+    for (const addrinfo* ai = result; ai != nullptr; ai = ai->ai_next) {
+      if (ai->ai_family == AF_INET) {
+        chosen = ai;
+        break;
+      }
+    }
+  }
+  SockAddr out;
+  std::memcpy(&out.storage, chosen->ai_addr, chosen->ai_addrlen);
+  out.length = static_cast<int>(chosen->ai_addrlen);
+  out.family = chosen->ai_family;
+  freeaddrinfo(result);
+  return out;
+}
+
+// Windows has no abstract names: a UDS address is a filesystem path.
+absl::StatusOr<SockAddr> UdsAddress(const std::string& path) {
+  if (path.empty() || path.size() > kMaxUdsPathLength) {
+    return ToAbslStatus(StatusCode::kInvalidAddress, "bad UDS path length");
+  }
+  if (path[0] == '@') {
+    return ToAbslStatus(StatusCode::kInvalidAddress,
+                        "abstract UDS names exist only on Linux");
+  }
+  SockAddr out;
+  auto* un = reinterpret_cast<sockaddr_un*>(&out.storage);
+  un->sun_family = AF_UNIX;
+  std::memcpy(un->sun_path, path.data(), path.size());
+  out.length =
+      static_cast<int>(offsetof(sockaddr_un, sun_path) + path.size() + 1);
+  out.family = AF_UNIX;
+  return out;
+}
+
+SOCKET NewSocket(int family) {
+  SOCKET s = WSASocketW(family, SOCK_STREAM, 0, nullptr, 0,
+                        WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT);
+  if (s == INVALID_SOCKET) return s;
+  u_long non_blocking = 1;
+  if (ioctlsocket(s, FIONBIO, &non_blocking) != 0) {
+    closesocket(s);
+    return INVALID_SOCKET;
+  }
+  return s;
+}
+
+// The reactor batches frames itself: Nagle's delay would only add latency.
+void SetNoDelay(SOCKET s, int family) {
+  if (family == AF_UNIX) return;
+  const BOOL one = TRUE;
+  setsockopt(s, IPPROTO_TCP, TCP_NODELAY, reinterpret_cast<const char*>(&one),
+             sizeof(one));
+}
+
+int FamilyOf(SOCKET s) {
+  sockaddr_storage ss{};
+  int len = sizeof(ss);
+  if (getsockname(s, reinterpret_cast<sockaddr*>(&ss), &len) != 0) {
+    return AF_UNSPEC;
+  }
+  return ss.ss_family;
+}
+
+}  // namespace
+
+absl::StatusOr<NetworkSession> NetworkSession::Start() {
+  WSADATA data;
+  const int rc = WSAStartup(MAKEWORD(2, 2), &data);
+  if (rc != 0) {
+    return absl::UnavailableError(absl::StrCat("WSAStartup: ", ErrorText(rc)));
+  }
+  NetworkSession session;
+  session.active_ = true;
+  return session;
+}
+
+NetworkSession::~NetworkSession() {
+  if (active_) WSACleanup();
+}
+
+bool UnixSocketsSupported() {
+  static const bool supported = [] {
+    absl::StatusOr<NetworkSession> session = NetworkSession::Start();
+    if (!session.ok()) return false;
+    SOCKET s = socket(AF_UNIX, SOCK_STREAM, 0);
+    if (s == INVALID_SOCKET) return false;
+    closesocket(s);
+    return true;
+  }();
+  return supported;
+}
+
+Socket& Socket::operator=(Socket&& other) noexcept {
+  if (this != &other) {
+    Close();
+    handle_ = std::exchange(other.handle_, kInvalidSocket);
+    unlink_path_ = std::move(other.unlink_path_);
+    other.unlink_path_.clear();
+  }
+  return *this;
+}
+
+void Socket::Close() {
+  if (handle_ == kInvalidSocket) return;
+  closesocket(static_cast<SOCKET>(handle_));
+  handle_ = kInvalidSocket;
+  if (!unlink_path_.empty()) {
+    DeleteFileW(Wide(unlink_path_).c_str());
+    unlink_path_.clear();
+  }
+}
+
+void Socket::Abort() {
+  if (handle_ != kInvalidSocket) {
+    const linger l{1, 0};
+    setsockopt(static_cast<SOCKET>(handle_), SOL_SOCKET, SO_LINGER,
+               reinterpret_cast<const char*>(&l), sizeof(l));
+  }
+  Close();
+}
+
+absl::StatusOr<Socket> Socket::Listen(const Address& address) {
+  SockAddr sa;
+  std::string unlink_path;
+  if (address.transport == Address::Transport::kTcp) {
+    absl::StatusOr<SockAddr> resolved = ResolveTcp(address);
+    if (!resolved.ok()) return resolved.status();
+    sa = *resolved;
+  } else {
+    const std::string path =
+        address.path.empty() ? TemporaryUdsPath() : address.path;
+    absl::StatusOr<SockAddr> un = UdsAddress(path);
+    if (!un.ok()) return un.status();
+    sa = *un;
+    unlink_path = path;
+  }
+  Socket s(NewSocket(sa.family));
+  if (!s.valid()) {
+    return ToAbslStatus(StatusCode::kListenFailed,
+                        absl::StrCat("socket: ", ErrorText(WSAGetLastError())));
+  }
+  const auto h = static_cast<SOCKET>(s.handle_);
+  if (sa.family != AF_UNIX) {
+    // Windows' SO_REUSEADDR lets a second listener bind the same port, which
+    // PROTOCOL.md asks for (Linux needs SO_REUSEPORT for that).
+    const BOOL one = TRUE;
+    setsockopt(h, SOL_SOCKET, SO_REUSEADDR, reinterpret_cast<const char*>(&one),
+               sizeof(one));
+  } else {
+    DeleteFileW(Wide(unlink_path).c_str());  // a stale file of a listener
+  }
+  if (bind(h, sa.get(), sa.length) != 0) {
+    return ToAbslStatus(StatusCode::kListenFailed,
+                        absl::StrCat("bind ", address.Value(), ": ",
+                                     ErrorText(WSAGetLastError())));
+  }
+  s.unlink_path_ = std::move(unlink_path);
+  if (listen(h, kListenBacklog) != 0) {
+    return ToAbslStatus(StatusCode::kListenFailed,
+                        absl::StrCat("listen ", address.Value(), ": ",
+                                     ErrorText(WSAGetLastError())));
+  }
+  return s;
+}
+
+absl::StatusOr<Address> Socket::LocalAddress() const {
+  sockaddr_storage ss{};
+  int len = sizeof(ss);
+  if (getsockname(static_cast<SOCKET>(handle_),
+                  reinterpret_cast<sockaddr*>(&ss), &len) != 0) {
+    return ToAbslStatus(StatusCode::kListenFailed,
+                        ErrorText(WSAGetLastError()));
+  }
+  Address a;
+  a.role = Address::Role::kServer;
+  char host[INET6_ADDRSTRLEN] = {};
+  if (ss.ss_family == AF_INET) {
+    auto* in = reinterpret_cast<sockaddr_in*>(&ss);
+    inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
+    a.host = host;
+    a.port = ntohs(in->sin_port);
+  } else if (ss.ss_family == AF_INET6) {
+    auto* in6 = reinterpret_cast<sockaddr_in6*>(&ss);
+    inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
+    a.host = host;
+    a.port = ntohs(in6->sin6_port);
+  } else {
+    a.transport = Address::Transport::kUds;
+    a.path = unlink_path_;  // getsockname may not report the path
+    if (a.path.empty()) {
+      const auto* un = reinterpret_cast<const sockaddr_un*>(&ss);
+      a.path = std::string(un->sun_path, strnlen(un->sun_path, UNIX_PATH_MAX));
+    }
+  }
+  return a;
+}
+
+absl::StatusOr<Socket> Socket::Connect(const Address& address,
+                                       bool* connected) {
+  SockAddr sa;
+  if (address.transport == Address::Transport::kTcp) {
+    absl::StatusOr<SockAddr> resolved = ResolveTcp(address);
+    if (!resolved.ok()) return resolved.status();
+    sa = *resolved;
+  } else {
+    absl::StatusOr<SockAddr> un = UdsAddress(address.path);
+    if (!un.ok()) return un.status();
+    sa = *un;
+    // Winsock reports a missing socket file as a refusal: look first.
+    if (!FileExists(address.path)) {
+      return ToAbslStatus(StatusCode::kUdsPathNotFound, address.path);
+    }
+  }
+  Socket s(NewSocket(sa.family));
+  if (!s.valid()) {
+    return ToAbslStatus(StatusCode::kConnectFailed,
+                        absl::StrCat("socket: ", ErrorText(WSAGetLastError())));
+  }
+  const auto h = static_cast<SOCKET>(s.handle_);
+  SetNoDelay(h, sa.family);
+  *connected = false;
+  if (connect(h, sa.get(), sa.length) == 0) {
+    *connected = true;
+    return s;
+  }
+  const int err = WSAGetLastError();
+  if (err == WSAEWOULDBLOCK || err == WSAEINPROGRESS) return s;
+  return ToAbslStatus(
+      StatusCode::kConnectFailed,
+      absl::StrCat("connect ", address.Value(), ": ", ErrorText(err)));
+}
+
+absl::Status Socket::FinishConnect() {
+  int err = 0;
+  int len = sizeof(err);
+  if (getsockopt(static_cast<SOCKET>(handle_), SOL_SOCKET, SO_ERROR,
+                 reinterpret_cast<char*>(&err), &len) != 0) {
+    err = WSAGetLastError();
+  }
+  if (err == 0) return absl::OkStatus();
+  return ToAbslStatus(StatusCode::kConnectFailed, ErrorText(err));
+}
+
+absl::StatusOr<Socket> Socket::Accept() {
+  SOCKET s = accept(static_cast<SOCKET>(handle_), nullptr, nullptr);
+  if (s != INVALID_SOCKET) {
+    u_long non_blocking = 1;
+    ioctlsocket(s, FIONBIO, &non_blocking);
+    SetNoDelay(s, FamilyOf(s));
+    return Socket(static_cast<NativeSocket>(s));
+  }
+  const int err = WSAGetLastError();
+  if (err == WSAEWOULDBLOCK || err == WSAECONNRESET || err == WSAEINTR) {
+    return Socket();
+  }
+  return ToAbslStatus(StatusCode::kAcceptFailed, ErrorText(err));
+}
+
+IoResult Socket::ReadSome(absl::Span<uint8_t> buffer) {
+  const int len = static_cast<int>(std::min<size_t>(buffer.size(), 1u << 30));
+  const int n = recv(static_cast<SOCKET>(handle_),
+                     reinterpret_cast<char*>(buffer.data()), len, 0);
+  if (n > 0) return IoResult::Done(static_cast<size_t>(n));
+  if (n == 0) return {IoResult::Kind::kClosed, 0, 0};
+  const int err = WSAGetLastError();
+  if (err == WSAEWOULDBLOCK) return {IoResult::Kind::kWouldBlock, 0, 0};
+  return {IoResult::Kind::kError, 0, err};
+}
+
+IoResult Socket::WriteV(absl::Span<const IoSlice> slices) {
+  WSABUF buffers[kMaxSendBuffers];
+  const size_t count = std::min(slices.size(), kMaxSendBuffers);
+  for (size_t i = 0; i < count; ++i) {
+    buffers[i].buf = static_cast<char*>(const_cast<void*>(slices[i].data));
+    buffers[i].len = static_cast<ULONG>(slices[i].size);
+  }
+  DWORD sent = 0;
+  if (WSASend(static_cast<SOCKET>(handle_), buffers, static_cast<DWORD>(count),
+              &sent, 0, nullptr, nullptr) == 0) {
+    return IoResult::Done(sent);
+  }
+  const int err = WSAGetLastError();
+  if (err == WSAEWOULDBLOCK) return {IoResult::Kind::kWouldBlock, 0, 0};
+  if (err == WSAECONNRESET || err == WSAECONNABORTED || err == WSAESHUTDOWN) {
+    return {IoResult::Kind::kClosed, 0, err};
+  }
+  return {IoResult::Kind::kError, 0, err};
+}
+
+std::string TemporaryUdsPath() {
+  static std::atomic<uint64_t> counter{0};
+  static const uint32_t tag = std::random_device{}();
+  wchar_t dir[MAX_PATH + 1] = {};
+  std::string base = GetTempPathW(MAX_PATH + 1, dir) > 0 ? Utf8(dir) : "";
+  if (base.empty() || base.size() > kMaxUdsPathLength - 32) base = "C:\\";
+  if (base.back() != '\\') base.push_back('\\');
+  while (true) {
+    std::string path =
+        absl::StrCat(base, "tofu_", GetCurrentProcessId(), "_", absl::Hex(tag),
+                     "_", counter.fetch_add(1), ".sock");
+    if (!FileExists(path)) return path;
+  }
+}
+
+}  // namespace tofu
