@@ -3,13 +3,14 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "message/frame_decoder.h"
 #include "message/frame_encoder.h"
 #include "message/message_queue.h"
 #include "reactor/group_inbox.h"
-#include "transport/socket.h"
+#include "transport/stream.h"
 
 namespace tofu {
 
@@ -33,7 +34,7 @@ struct Channel {
   // channel_closed Signal.
   uint64_t opening_id;
   Kind kind = Kind::kPending;
-  Socket socket;
+  std::unique_ptr<Stream> stream;  // null until connected or listening
   bool registered = false;
   uint32_t interest = 0;
   bool connecting = false;

@@ -51,25 +51,40 @@ void RewriteListenOn(Message& message, const std::string& value) {
 
 absl::StatusOr<std::unique_ptr<Reactor>> Reactor::Create(
     PoolOptions pool_options) {
-  absl::StatusOr<NetworkSession> network = NetworkSession::Start();
-  if (!network.ok()) return network.status();
   absl::StatusOr<std::unique_ptr<Poller>> poller = CreatePoller();
   if (!poller.ok()) return poller.status();
-  absl::StatusOr<std::unique_ptr<Notifier>> notifier =
-      (*poller)->CreateNotifier(kNotifierToken);
-  if (!notifier.ok()) return notifier.status();
-  std::unique_ptr<Reactor> reactor(new Reactor(std::move(*network),
-                                               pool_options, std::move(*poller),
-                                               std::move(*notifier)));
-  reactor->thread_ = std::thread([r = reactor.get()] { r->Run(); });
+  absl::StatusOr<std::unique_ptr<Reactor>> reactor =
+      CreateDriven(pool_options, std::move(*poller), SystemNetwork());
+  if (!reactor.ok()) return reactor;
+  Reactor* r = reactor->get();
+  r->driven_ = false;
+  r->thread_ = std::thread([r] {
+    while (r->RunOnce(absl::InfiniteDuration())) {
+    }
+  });
   return reactor;
 }
 
-Reactor::Reactor(NetworkSession network, PoolOptions pool_options,
+absl::StatusOr<std::unique_ptr<Reactor>> Reactor::CreateDriven(
+    PoolOptions pool_options, std::unique_ptr<Poller> poller,
+    std::unique_ptr<Network> network) {
+  absl::StatusOr<NetworkSession> session = NetworkSession::Start();
+  if (!session.ok()) return session.status();
+  absl::StatusOr<std::unique_ptr<Notifier>> notifier =
+      poller->CreateNotifier(kNotifierToken);
+  if (!notifier.ok()) return notifier.status();
+  return std::unique_ptr<Reactor>(
+      new Reactor(std::move(*session), pool_options, std::move(poller),
+                  std::move(*notifier), std::move(network)));
+}
+
+Reactor::Reactor(NetworkSession session, PoolOptions pool_options,
                  std::unique_ptr<Poller> poller,
-                 std::unique_ptr<Notifier> notifier)
-    : network_(std::move(network)),
+                 std::unique_ptr<Notifier> notifier,
+                 std::unique_ptr<Network> network)
+    : session_(std::move(session)),
       pool_(pool_options),
+      network_(std::move(network)),
       poller_(std::move(poller)),
       notifier_(std::move(notifier)) {
   read_buffer_.resize(kReadBufferSize);
@@ -102,6 +117,11 @@ void Reactor::DestroyGroup(GroupInbox& group) {
     posted_.push_back(Posted{nullptr, &group, ChannelToken(), &done});
   }
   Wake();
+  if (driven_) {
+    // No I/O thread: run the loop here until the command is done.
+    while (!done.HasBeenNotified() && RunOnce(absl::ZeroDuration())) {
+    }
+  }
   done.WaitForNotification();
 }
 
@@ -165,40 +185,47 @@ void Reactor::Shutdown() {
   }
   Wake();
   if (thread_.joinable()) thread_.join();
+  if (driven_) {
+    while (RunOnce(absl::ZeroDuration())) {
+    }
+  }
   pool_.SetRefillCallback(nullptr);
 }
 
-void Reactor::Run() {
-  while (true) {
-    absl::Status waited = poller_->Wait(absl::InfiniteDuration(), events_);
-    if (!waited.ok()) break;
-    for (const PollEvent& event : events_) {
-      if (event.token == kNotifierToken) {
-        notifier_->Drain();
-        // Cleared before the queue is drained below, so a post after the drain
-        // wakes us.
-        wake_pending_.store(false, std::memory_order_release);
-      } else {
-        HandleEvent(event);
-      }
-    }
-    bool stop;
-    {
-      absl::MutexLock lock(&mu_);
-      batch_.swap(posted_);
-      stop = stopping_;
-    }
-    for (Posted& p : batch_) Dispatch(p);
-    batch_.clear();
-    if (stop) break;
-    if (!starved_.empty()) ResumeStarved();
-    std::vector<ChannelToken> dirty;
-    dirty.swap(dirty_);
-    for (const ChannelToken& token : dirty) {
-      if (Channel* ch = channels_.Find(token)) Send(token, *ch);
+bool Reactor::RunOnce(absl::Duration timeout) {
+  if (finished_) return false;
+  // A failed wait ends the loop, as a shutdown does.
+  bool stop = !poller_->Wait(timeout, events_).ok();
+  if (stop) events_.clear();
+  for (const PollEvent& event : events_) {
+    if (event.token == kNotifierToken) {
+      notifier_->Drain();
+      // Cleared before the queue is drained below, so a post after the drain
+      // wakes us.
+      wake_pending_.store(false, std::memory_order_release);
+    } else {
+      HandleEvent(event);
     }
   }
-  CloseEverything();
+  {
+    absl::MutexLock lock(&mu_);
+    batch_.swap(posted_);
+    stop = stop || stopping_;
+  }
+  for (Posted& p : batch_) Dispatch(p);
+  batch_.clear();
+  if (stop) {
+    CloseEverything();
+    finished_ = true;
+    return false;
+  }
+  if (!starved_.empty()) ResumeStarved();
+  std::vector<ChannelToken> dirty;
+  dirty.swap(dirty_);
+  for (const ChannelToken& token : dirty) {
+    if (Channel* ch = channels_.Find(token)) Send(token, *ch);
+  }
+  return true;
 }
 
 void Reactor::CloseSilently(const GroupInbox* group) {
@@ -240,7 +267,7 @@ void Reactor::HandleEvent(const PollEvent& event) {
   }
   if (ch->connecting) {
     if (!event.writable && !event.error) return;
-    absl::Status connected = ch->socket.FinishConnect();
+    absl::Status connected = ch->stream->FinishConnect();
     if (!connected.ok()) {
       CloseChannel(token, *ch, StatusCodeOf(connected), /*abort=*/true);
       return;
@@ -318,14 +345,14 @@ void Reactor::StartConnect(ChannelToken token, Channel& ch, MessagePtr hello) {
                            "HelloRequest needs ~connect_to");
   }
   bool connected = false;
-  absl::StatusOr<Socket> socket =
-      address.ok() ? Socket::Connect(*address, &connected) : address.status();
-  if (!socket.ok()) {
-    CloseChannel(token, ch, StatusCodeOf(socket.status()), /*abort=*/true);
+  absl::StatusOr<std::unique_ptr<Stream>> stream =
+      address.ok() ? network_->Connect(*address, &connected) : address.status();
+  if (!stream.ok()) {
+    CloseChannel(token, ch, StatusCodeOf(stream.status()), /*abort=*/true);
     return;
   }
   ch.kind = Channel::Kind::kIo;
-  ch.socket = std::move(*socket);
+  ch.stream = std::move(*stream);
   ch.connecting = !connected;
   live_.insert(token.Pack());
   UpdateInterest(token, ch);
@@ -339,10 +366,10 @@ void Reactor::StartListen(ChannelToken token, Channel& ch, MessagePtr welcome) {
     address = ToAbslStatus(StatusCode::kInvalidAddress,
                            "WelcomeRequest needs ~listen_on");
   }
-  absl::StatusOr<Socket> socket =
-      address.ok() ? Socket::Listen(*address) : address.status();
+  absl::StatusOr<std::unique_ptr<Stream>> stream =
+      address.ok() ? network_->Listen(*address) : address.status();
   absl::StatusOr<Address> bound =
-      socket.ok() ? socket->LocalAddress() : socket.status();
+      stream.ok() ? (*stream)->LocalAddress() : stream.status();
   welcome->header().op_code = OpCode::kWelcomeResponse;
   if (!bound.ok()) {
     ReturnToApp(group, std::move(welcome), StatusCodeOf(bound.status()));
@@ -350,7 +377,7 @@ void Reactor::StartListen(ChannelToken token, Channel& ch, MessagePtr welcome) {
     return;
   }
   ch.kind = Channel::Kind::kListener;
-  ch.socket = std::move(*socket);
+  ch.stream = std::move(*stream);
   live_.insert(token.Pack());
   UpdateInterest(token, ch);
   RewriteListenOn(*welcome, bound->Value());
@@ -359,17 +386,18 @@ void Reactor::StartListen(ChannelToken token, Channel& ch, MessagePtr welcome) {
 
 void Reactor::AcceptAll(Channel& listener) {
   for (int i = 0; i < kMaxAcceptsPerEvent; ++i) {
-    absl::StatusOr<Socket> accepted = listener.socket.Accept();
-    if (!accepted.ok() || !accepted->valid()) return;
+    absl::StatusOr<std::unique_ptr<Stream>> accepted =
+        listener.stream->Accept();
+    if (!accepted.ok() || *accepted == nullptr) return;
     absl::StatusOr<ChannelToken> token =
         channels_.Open(listener.group->id(), listener.group, /*opening_id=*/0);
     if (!token.ok()) {
-      accepted->Abort();  // no channel number left: refuse the connection
+      (*accepted)->Abort();  // no channel number left: refuse it
       continue;
     }
     Channel* ch = channels_.Find(*token);
     ch->kind = Channel::Kind::kIo;
-    ch->socket = std::move(*accepted);
+    ch->stream = std::move(*accepted);
     live_.insert(token->Pack());
     UpdateInterest(*token, *ch);
   }
@@ -377,7 +405,7 @@ void Reactor::AcceptAll(Channel& listener) {
 
 bool Reactor::ReadFrom(ChannelToken token, Channel& ch) {
   if (ch.starved) return true;
-  const IoResult r = ch.socket.ReadSome(absl::MakeSpan(read_buffer_));
+  const IoResult r = ch.stream->ReadSome(absl::MakeSpan(read_buffer_));
   switch (r.kind) {
     case IoResult::Kind::kDone:
       return Consume(token, ch, read_buffer_.data(), r.bytes);
@@ -487,7 +515,7 @@ bool Reactor::Send(ChannelToken token, Channel& ch) {
     }
     if (ch.encoder.empty()) break;
     const size_t n = ch.encoder.Gather(absl::MakeSpan(slices));
-    const IoResult r = ch.socket.WriteV(absl::MakeConstSpan(slices, n));
+    const IoResult r = ch.stream->WriteV(absl::MakeConstSpan(slices, n));
     if (r.kind == IoResult::Kind::kWouldBlock) break;
     if (r.kind != IoResult::Kind::kDone) {
       CloseChannel(token, ch, StatusCode::kSendFailed, /*abort=*/true);
@@ -527,8 +555,8 @@ void Reactor::UpdateInterest(ChannelToken token, Channel& ch) {
   if (ch.registered && interest == ch.interest) return;
   absl::Status s =
       ch.registered
-          ? poller_->Modify(ch.socket.handle(), token.Pack(), interest)
-          : poller_->Register(ch.socket.handle(), token.Pack(), interest);
+          ? poller_->Modify(ch.stream->handle(), token.Pack(), interest)
+          : poller_->Register(ch.stream->handle(), token.Pack(), interest);
   if (s.ok()) {
     ch.registered = true;
     ch.interest = interest;
@@ -537,11 +565,13 @@ void Reactor::UpdateInterest(ChannelToken token, Channel& ch) {
 
 void Reactor::CloseChannel(ChannelToken token, Channel& ch, StatusCode reason,
                            bool abort, bool notify) {
-  if (ch.registered) poller_->Unregister(ch.socket.handle());
-  if (abort) {
-    ch.socket.Abort();
-  } else {
-    ch.socket.Close();
+  if (ch.stream != nullptr) {
+    if (ch.registered) poller_->Unregister(ch.stream->handle());
+    if (abort) {
+      ch.stream->Abort();
+    } else {
+      ch.stream->Close();
+    }
   }
   live_.erase(token.Pack());
   GroupInbox* group = ch.group;

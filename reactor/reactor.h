@@ -21,6 +21,7 @@
 #include "reactor/group_inbox.h"
 #include "reactor/notifier.h"
 #include "reactor/poller.h"
+#include "transport/stream.h"
 
 namespace tofu {
 
@@ -35,11 +36,25 @@ namespace tofu {
 //
 // Threads: Post, CreateGroup, DestroyGroup and pool() are thread-safe. Shutdown
 // (and the destructor) must not race with other calls on this object.
+//
+// A driven reactor (CreateDriven) has no thread of its own: its owner runs the
+// loop with RunOnce, and DestroyGroup and Shutdown run it themselves until
+// done. With a simulated poller and network this makes the engine
+// deterministic, for tests and fuzzers; everything then happens on one thread.
 class Reactor {
  public:
+  // The engine's reactor: the platform's poller, the system's sockets, and
+  // its own I/O thread.
   static absl::StatusOr<std::unique_ptr<Reactor>> Create(
       PoolOptions pool_options);
+  static absl::StatusOr<std::unique_ptr<Reactor>> CreateDriven(
+      PoolOptions pool_options, std::unique_ptr<Poller> poller,
+      std::unique_ptr<Network> network);
   ~Reactor();
+
+  // Driven reactors only: one loop iteration, waiting at most `timeout` for
+  // readiness. False once the reactor has shut down (everything closed).
+  bool RunOnce(absl::Duration timeout);
 
   MessagePool& pool() { return pool_; }
 
@@ -68,11 +83,11 @@ class Reactor {
     absl::Notification* done;  // group destroy: signalled when processed
   };
 
-  Reactor(NetworkSession network, PoolOptions pool_options,
-          std::unique_ptr<Poller> poller, std::unique_ptr<Notifier> notifier);
+  Reactor(NetworkSession session, PoolOptions pool_options,
+          std::unique_ptr<Poller> poller, std::unique_ptr<Notifier> notifier,
+          std::unique_ptr<Network> network);
 
   void Wake();
-  void Run();
 
   // Reactor thread.
   void HandleEvent(const PollEvent& event);
@@ -104,12 +119,14 @@ class Reactor {
   void CloseEverything();
 
   // First in, last out: sockets need the socket library (Windows).
-  NetworkSession network_;
+  NetworkSession session_;
   MessagePool pool_;
+  std::unique_ptr<Network> network_;
   ChannelTable<Channel> channels_;
   std::unique_ptr<Poller> poller_;
   std::unique_ptr<Notifier> notifier_;
   std::thread thread_;
+  bool driven_ = true;  // set before the thread starts
   std::atomic<bool> wake_pending_{false};
   std::atomic<uint64_t> next_group_id_{1};
 
@@ -120,6 +137,7 @@ class Reactor {
       ABSL_GUARDED_BY(mu_);
 
   // Reactor thread only.
+  bool finished_ = false;  // the loop ended: everything is closed
   std::vector<Posted> batch_;
   std::vector<PollEvent> events_;
   absl::flat_hash_set<uint64_t>
