@@ -292,6 +292,44 @@ TEST(FrameEncoder, PartialWritesAndFewSlicesResumeExactly) {
   }
 }
 
+// Small frames are staged (copied) and large ones referenced; frames keep
+// being added while earlier ones are half written, long enough for the
+// staging buffer to compact. The wire still carries every frame exactly.
+TEST(FrameEncoder, StagedAndReferencedFramesInterleaveAcrossPartialWrites) {
+  std::vector<MessagePtr> frames;
+  for (int i = 0; i < 3000; ++i) {
+    const size_t body = i % 50 == 0 ? FrameEncoder::kCopyLimit + 1 + i : i % 97;
+    frames.push_back(MakeFrame(
+        OpCode::kSignal, static_cast<uint64_t>(i), i % 7 == 0 ? "k:v\r\n" : "",
+        std::string(body, static_cast<char>('a' + i % 26))));
+  }
+  std::mt19937 rng(7);
+  FrameEncoder encoder;
+  Bytes wire;
+  std::vector<IoSlice> slices(16);
+  size_t added = 0;
+  size_t completed = 0;
+  while (completed < frames.size()) {
+    for (int k = 0; k < 20 && added < frames.size(); ++k) {
+      encoder.Add(*frames[added++]);
+    }
+    const size_t n = encoder.Gather(absl::MakeSpan(slices));
+    size_t budget = 1 + rng() % 2000;
+    size_t written = 0;
+    for (size_t i = 0; i < n && budget > 0; ++i) {
+      const size_t take = std::min(budget, slices[i].size);
+      const uint8_t* p = static_cast<const uint8_t*>(slices[i].data);
+      wire.insert(wire.end(), p, p + take);
+      budget -= take;
+      written += take;
+    }
+    completed += encoder.Advance(written);
+  }
+  EXPECT_TRUE(encoder.empty());
+  EXPECT_EQ(encoder.slice_bound(), 0u);
+  EXPECT_EQ(wire, Serialize(frames));
+}
+
 TEST(FrameEncoder, AdvanceReportsCompletedFramesInOrder) {
   FrameEncoder encoder;
   MessagePtr a = MakeFrame(OpCode::kRequest, 1, "", "aa");

@@ -1,11 +1,24 @@
 #include "message/frame_encoder.h"
 
+#include <cstring>
+
 namespace tofu {
 
 void FrameEncoder::Add(const Message& message) {
-  Frame frame{EncodeBinaryHeader(message.header()), &message,
-              kBinaryHeaderSize + message.text_headers().size() +
-                  message.body().size()};
+  Frame frame{
+      EncodeBinaryHeader(message.header()), &message,
+      kBinaryHeaderSize + message.text_headers().size() + message.body().size(),
+      kNotStaged};
+  if (frame.size <= kCopyLimit) {
+    frame.staged_at = staging_base_ + staging_.size();
+    staging_.Append(frame.header.data(), kBinaryHeaderSize);
+    staging_.Append(message.text_headers().data(),
+                    message.text_headers().size());
+    staging_.Append(message.body().data(), message.body().size());
+    slice_bound_ += 1;
+  } else {
+    slice_bound_ += 3;
+  }
   pending_bytes_ += frame.size;
   frames_.push_back(frame);
 }
@@ -13,22 +26,40 @@ void FrameEncoder::Add(const Message& message) {
 size_t FrameEncoder::Gather(absl::Span<IoSlice> out) const {
   size_t filled = 0;
   size_t skip = offset_;
-  for (const Frame& frame : frames_) {
-    const IoSlice parts[3] = {
-        {frame.header.data(), frame.header.size()},
-        {frame.message->text_headers().data(),
-         frame.message->text_headers().size()},
-        {frame.message->body().data(), frame.message->body().size()},
-    };
-    for (const IoSlice& part : parts) {
-      if (skip >= part.size) {
-        skip -= part.size;
-        continue;
+  // Appends a part, merged with the previous slice when they touch.
+  auto add = [&](const void* data, size_t size) {
+    if (skip >= size) {
+      skip -= size;
+      return true;
+    }
+    const char* begin = static_cast<const char*>(data) + skip;
+    size -= skip;
+    skip = 0;
+    if (filled > 0) {
+      IoSlice& last = out[filled - 1];
+      if (static_cast<const char*>(last.data) + last.size == begin) {
+        last.size += size;
+        return true;
       }
-      if (filled == out.size()) return filled;
-      out[filled++] = {static_cast<const char*>(part.data) + skip,
-                       part.size - skip};
-      skip = 0;
+    }
+    if (filled == out.size()) return false;
+    out[filled++] = {begin, size};
+    return true;
+  };
+  for (size_t i = head_; i < frames_.size(); ++i) {
+    const Frame& frame = frames_[i];
+    if (frame.staged_at != kNotStaged) {
+      if (!add(staging_.data() + (frame.staged_at - staging_base_),
+               frame.size)) {
+        break;
+      }
+      continue;
+    }
+    if (!add(frame.header.data(), frame.header.size()) ||
+        !add(frame.message->text_headers().data(),
+             frame.message->text_headers().size()) ||
+        !add(frame.message->body().data(), frame.message->body().size())) {
+      break;
     }
   }
   return filled;
@@ -38,19 +69,49 @@ size_t FrameEncoder::Advance(size_t n) {
   pending_bytes_ -= n;
   n += offset_;
   size_t completed = 0;
-  while (!frames_.empty() && n >= frames_.front().size) {
-    n -= frames_.front().size;
-    frames_.pop_front();
+  while (head_ < frames_.size() && n >= frames_[head_].size) {
+    n -= frames_[head_].size;
+    slice_bound_ -= frames_[head_].staged_at != kNotStaged ? 1 : 3;
+    ++head_;
     ++completed;
   }
   offset_ = n;
+  if (head_ == frames_.size()) {
+    Clear();
+  } else if (completed > 0) {
+    Compact();
+  }
   return completed;
+}
+
+void FrameEncoder::Compact() {
+  // Written frames and staged bytes are dropped once they are a good share of
+  // their buffers, so a batch that never quite drains does not grow forever.
+  if (head_ >= kCompactFrames && head_ * 2 >= frames_.size()) {
+    frames_.erase(frames_.begin(), frames_.begin() + head_);
+    head_ = 0;
+  }
+  for (size_t i = head_; i < frames_.size(); ++i) {
+    if (frames_[i].staged_at == kNotStaged) continue;
+    const size_t written = frames_[i].staged_at - staging_base_;
+    if (written >= kCompactBytes && written * 2 >= staging_.size()) {
+      const size_t rest = staging_.size() - written;
+      std::memmove(staging_.data(), staging_.data() + written, rest);
+      staging_.ResizeUninitialized(rest);
+      staging_base_ = frames_[i].staged_at;
+    }
+    break;
+  }
 }
 
 void FrameEncoder::Clear() {
   frames_.clear();
+  head_ = 0;
+  staging_base_ += staging_.size();
+  staging_.Clear();
   offset_ = 0;
   pending_bytes_ = 0;
+  slice_bound_ = 0;
 }
 
 }  // namespace tofu

@@ -1,38 +1,95 @@
 #include "reactor/group_inbox.h"
 
+#include <algorithm>
+#include <thread>
 #include <utility>
 
+#include "absl/time/clock.h"
 #include "message/status.h"
 
 namespace tofu {
 
-bool GroupInbox::Push(MessagePtr message) {
+bool GroupInbox::Append(MessageQueue& batch, bool* closed) {
   absl::MutexLock lock(&mu_);
+  *closed = closed_;
   if (closed_) return false;
-  queue_.PushBack(std::move(message));
-  return true;
+  queue_.Splice(batch);
+  nonempty_.store(true, std::memory_order_release);
+  return waiting_;
+}
+
+bool GroupInbox::Push(MessagePtr message) {
+  MessageQueue one;
+  one.PushBack(std::move(message));
+  return PushAll(one);
+}
+
+bool GroupInbox::PushAll(MessageQueue& batch) {
+  bool closed = false;
+  if (Append(batch, &closed)) ready_.Signal();
+  batch.Clear();  // released outside the lock when the inbox is closed
+  return !closed;
 }
 
 absl::StatusOr<MessagePtr> GroupInbox::Wait(absl::Duration timeout) {
-  absl::MutexLock lock(&mu_);
-  auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return closed_ || !queue_.empty();
-  };
-  mu_.AwaitWithTimeout(absl::Condition(&ready), timeout);
-  if (closed_) return ToAbslStatus(StatusCode::kShutdownStarted);
-  return queue_.PopFront();
+  if (closed_flag_.load(std::memory_order_acquire)) {
+    taken_.Clear();
+    return ToAbslStatus(StatusCode::kShutdownStarted);
+  }
+  if (!taken_.empty()) return taken_.PopFront();
+  if (spin_ > absl::ZeroDuration() && timeout > absl::ZeroDuration()) {
+    Spin(absl::Now() + std::min(spin_, timeout));
+  }
+  {
+    absl::MutexLock lock(&mu_);
+    if (queue_.empty() && !closed_ && timeout > absl::ZeroDuration()) {
+      const absl::Time deadline = timeout == absl::InfiniteDuration()
+                                      ? absl::InfiniteFuture()
+                                      : absl::Now() + timeout;
+      waiting_ = true;
+      while (queue_.empty() && !closed_) {
+        if (ready_.WaitWithDeadline(&mu_, deadline)) break;  // timed out
+      }
+      waiting_ = false;
+    }
+    if (!closed_) {
+      taken_.Swap(queue_);
+      nonempty_.store(false, std::memory_order_relaxed);
+    }
+  }
+  if (closed_flag_.load(std::memory_order_acquire)) {
+    taken_.Clear();
+    return ToAbslStatus(StatusCode::kShutdownStarted);
+  }
+  return taken_.PopFront();  // null when the timeout passed
+}
+
+void GroupInbox::Spin(absl::Time until) const {
+  for (int i = 1;; ++i) {
+    if (nonempty_.load(std::memory_order_acquire) ||
+        closed_flag_.load(std::memory_order_acquire)) {
+      return;
+    }
+    if (i % 16 == 0 && absl::Now() >= until) return;
+    std::this_thread::yield();
+  }
 }
 
 void GroupInbox::Close() {
   MessageQueue dropped;
-  absl::MutexLock lock(&mu_);
-  closed_ = true;
-  dropped.Swap(queue_);
+  bool wake = false;
+  {
+    absl::MutexLock lock(&mu_);
+    closed_ = true;
+    closed_flag_.store(true, std::memory_order_release);
+    dropped.Swap(queue_);
+    wake = waiting_;
+  }
+  if (wake) ready_.SignalAll();
 }
 
 bool GroupInbox::closed() const {
-  absl::MutexLock lock(&mu_);
-  return closed_;
+  return closed_flag_.load(std::memory_order_acquire);
 }
 
 }  // namespace tofu

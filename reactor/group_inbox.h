@@ -1,6 +1,7 @@
 #ifndef TOFU_REACTOR_GROUP_INBOX_H_
 #define TOFU_REACTOR_GROUP_INBOX_H_
 
+#include <atomic>
 #include <cstdint>
 
 #include "absl/base/thread_annotations.h"
@@ -18,13 +19,19 @@ namespace tofu {
 // a time.
 class GroupInbox {
  public:
-  explicit GroupInbox(uint64_t id) : id_(id) {}
+  // Wait spins for up to `spin` (yielding the CPU) before it sleeps: a
+  // message that arrives meanwhile is taken without a thread wake-up.
+  explicit GroupInbox(uint64_t id, absl::Duration spin = absl::ZeroDuration())
+      : id_(id), spin_(spin) {}
 
   uint64_t id() const { return id_; }
 
   // Appends a message; false (and the message is released) once the inbox is
   // closed.
   bool Push(MessagePtr message);
+  // Appends every message of `batch` in order, leaving it empty, with one
+  // lock and at most one wake-up; false (all released) once closed.
+  bool PushAll(MessageQueue& batch);
 
   // The oldest message; nullptr when `timeout` passes first; shutdown_started
   // once the inbox is closed.
@@ -36,10 +43,27 @@ class GroupInbox {
   bool closed() const;
 
  private:
+  // Appends under mu_; true if a waiter must be woken.
+  bool Append(MessageQueue& batch, bool* closed);
+
+  // Spins until something is queued, the inbox closes or `until` passes.
+  void Spin(absl::Time until) const;
+
   const uint64_t id_;
+  const absl::Duration spin_;
   mutable absl::Mutex mu_;
+  absl::CondVar ready_;
   MessageQueue queue_ ABSL_GUARDED_BY(mu_);
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
+  bool waiting_ ABSL_GUARDED_BY(mu_) = false;  // a Wait is blocked
+  // Set with closed_, read by Wait without the lock.
+  std::atomic<bool> closed_flag_{false};
+  // Whether queue_ has messages: written under mu_, spun on without it.
+  std::atomic<bool> nonempty_{false};
+  // The waiting thread's side: everything queued is taken in one swap and
+  // handed out from here without the lock. Touched by that thread only (one
+  // waiter at a time); released by it after Close, or by the destructor.
+  MessageQueue taken_;
 };
 
 }  // namespace tofu

@@ -32,7 +32,9 @@ struct PollEvent {
   bool error = false;
 };
 
-// Readiness notification for sockets. Used by one thread (the reactor's) only.
+// Readiness notification for sockets. Wait and CreateNotifier are called by
+// one thread (the loop's); the control calls by that thread too, or by one
+// other thread at a time where SupportsConcurrentControl() says so.
 class Poller {
  public:
   virtual ~Poller() = default;
@@ -48,6 +50,10 @@ class Poller {
   // on a distinct key on Windows). It must not outlive the poller.
   virtual absl::StatusOr<std::unique_ptr<Notifier>> CreateNotifier(
       uint64_t token) = 0;
+  // Whether Register, Modify and Unregister may be called from another
+  // thread (one at a time) while Wait blocks: true for epoll. When false,
+  // every call comes from the waiting thread.
+  virtual bool SupportsConcurrentControl() const { return false; }
   // Waits up to `timeout` (absl::InfiniteDuration() for no limit, zero to poll)
   // and replaces `events` with what happened.
   virtual absl::Status Wait(absl::Duration timeout,

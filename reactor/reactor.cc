@@ -17,6 +17,8 @@ constexpr uint64_t kNotifierToken = 0;
 constexpr size_t kReadBufferSize = 256 * 1024;
 // Slices per vectored write (IOV_MAX on Linux is 1024).
 constexpr size_t kMaxSlices = 1024;
+// Bytes queued for one vectored write at most.
+constexpr size_t kMaxBatchBytes = 1024 * 1024;
 // Connections accepted per readiness event, so one busy listener cannot starve
 // the rest.
 constexpr int kMaxAcceptsPerEvent = 256;
@@ -50,7 +52,7 @@ void RewriteListenOn(Message& message, const std::string& value) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Reactor>> Reactor::Create(
-    PoolOptions pool_options) {
+    PoolOptions pool_options, absl::Duration receive_spin) {
   absl::StatusOr<std::unique_ptr<Poller>> poller = CreatePoller();
   if (!poller.ok()) return poller.status();
   absl::StatusOr<std::unique_ptr<Reactor>> reactor =
@@ -58,6 +60,8 @@ absl::StatusOr<std::unique_ptr<Reactor>> Reactor::Create(
   if (!reactor.ok()) return reactor;
   Reactor* r = reactor->get();
   r->driven_ = false;
+  r->receive_spin_ = receive_spin;
+  r->inline_posts_ = r->poller_->SupportsConcurrentControl();
   r->thread_ = std::thread([r] {
     while (r->RunOnce(absl::InfiniteDuration())) {
     }
@@ -99,7 +103,8 @@ void Reactor::Wake() {
 }
 
 absl::StatusOr<std::shared_ptr<GroupInbox>> Reactor::CreateGroup() {
-  auto group = std::make_shared<GroupInbox>(next_group_id_.fetch_add(1));
+  auto group =
+      std::make_shared<GroupInbox>(next_group_id_.fetch_add(1), receive_spin_);
   absl::MutexLock lock(&mu_);
   if (stopping_) return ToAbslStatus(StatusCode::kShutdownStarted);
   groups_[group->id()] = group;
@@ -173,7 +178,7 @@ absl::StatusOr<BinaryHeader> Reactor::Post(GroupInbox& group,
     }
     posted_.push_back(Posted{std::move(message), &group, checked, nullptr});
   }
-  Wake();
+  if (!TryRunPostedInline()) Wake();
   return prepared;
 }
 
@@ -197,6 +202,7 @@ bool Reactor::RunOnce(absl::Duration timeout) {
   // A failed wait ends the loop, as a shutdown does.
   bool stop = !poller_->Wait(timeout, events_).ok();
   if (stop) events_.clear();
+  absl::MutexLock io(&io_mu_);
   for (const PollEvent& event : events_) {
     if (event.token == kNotifierToken) {
       notifier_->Drain();
@@ -215,17 +221,52 @@ bool Reactor::RunOnce(absl::Duration timeout) {
   for (Posted& p : batch_) Dispatch(p);
   batch_.clear();
   if (stop) {
+    FlushDeliveries();
     CloseEverything();
     finished_ = true;
     return false;
   }
+  FinishIteration();
+  return true;
+}
+
+void Reactor::FinishIteration() {
   if (!starved_.empty()) ResumeStarved();
   std::vector<ChannelToken> dirty;
   dirty.swap(dirty_);
   for (const ChannelToken& token : dirty) {
     if (Channel* ch = channels_.Find(token)) Send(token, *ch);
   }
-  return true;
+  FlushDeliveries();
+  if (delivered_frames_) {
+    // Someone may be about to answer what arrived: let one post go out
+    // inline (see TryRunPostedInline).
+    delivered_frames_ = false;
+    inline_credit_.store(true, std::memory_order_release);
+  }
+}
+
+bool Reactor::TryRunPostedInline() {
+  if (!inline_posts_ ||
+      !inline_credit_.exchange(false, std::memory_order_acq_rel) ||
+      !io_mu_.TryLock()) {
+    return false;
+  }
+  bool taken = false;
+  {
+    absl::MutexLock lock(&mu_);
+    if (!stopping_) {
+      batch_.swap(posted_);
+      taken = true;
+    }
+  }
+  if (taken) {
+    for (Posted& p : batch_) Dispatch(p);
+    batch_.clear();
+    FinishIteration();
+  }
+  io_mu_.Unlock();
+  return taken;
 }
 
 void Reactor::CloseSilently(const GroupInbox* group) {
@@ -286,6 +327,7 @@ void Reactor::Dispatch(Posted& posted) {
   GroupInbox* group = posted.group;
   if (posted.done != nullptr) {
     // Group destroy: close its channels without notifications, then its inbox.
+    FlushDeliveries();
     CloseSilently(group);
     group->Close();
     {
@@ -461,6 +503,7 @@ bool Reactor::Consume(ChannelToken token, Channel& ch, const uint8_t* data,
         if (ch.opening_id == 0) ch.opening_id = h.message_id;
         const bool bye_response = h.op_code == OpCode::kByeResponse;
         Deliver(ch.group, std::move(m));
+        delivered_frames_ = true;
         if (bye_response) {
           CloseChannel(token, ch, StatusCode::kChannelClosed, /*abort=*/false);
           return false;
@@ -506,7 +549,8 @@ bool Reactor::Send(ChannelToken token, Channel& ch) {
   IoSlice slices[kMaxSlices];
   while (true) {
     while (!ch.send_closed && !ch.send_queue.empty() &&
-           ch.encoder.frame_count() < kMaxSlices / 3) {
+           ch.encoder.slice_bound() + 3 <= kMaxSlices &&
+           ch.encoder.pending_bytes() < kMaxBatchBytes) {
       MessagePtr m = ch.send_queue.PopFront();
       const bool bye = IsByeFrame(*m);
       ch.encoder.Add(*m);
@@ -583,14 +627,34 @@ void Reactor::CloseChannel(ChannelToken token, Channel& ch, StatusCode reason,
     while (MessagePtr m = ch.send_queue.PopFront())
       ReturnToApp(group, std::move(m), reason);
   }
-  channels_.Close(token);  // destroys `ch`
-  if (notify)
+  if (notify) {
+    // channel_closed reaches the inbox before the number is released, so a
+    // message posted to the closed channel comes back after it (Post returns
+    // it straight to the inbox once the number is released).
     Deliver(group,
             NewSignal(StatusCode::kChannelClosed, token.number, opening_id));
+    FlushDeliveries();
+  }
+  channels_.Close(token);  // destroys `ch`
 }
 
 void Reactor::Deliver(GroupInbox* group, MessagePtr message) {
-  group->Push(std::move(message));
+  if (deliveries_.empty() || deliveries_.back().group != group) {
+    auto it = std::find_if(
+        deliveries_.begin(), deliveries_.end(),
+        [group](const PendingDelivery& d) { return d.group == group; });
+    if (it == deliveries_.end()) {
+      deliveries_.push_back(PendingDelivery{group, MessageQueue()});
+    } else {
+      std::iter_swap(it, deliveries_.end() - 1);
+    }
+  }
+  deliveries_.back().messages.PushBack(std::move(message));
+}
+
+void Reactor::FlushDeliveries() {
+  for (PendingDelivery& d : deliveries_) d.group->PushAll(d.messages);
+  deliveries_.clear();
 }
 
 void Reactor::ReturnToApp(GroupInbox* group, MessagePtr message,

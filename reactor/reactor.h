@@ -15,6 +15,7 @@
 #include "absl/synchronization/notification.h"
 #include "message/binary_header.h"
 #include "message/message.h"
+#include "message/message_queue.h"
 #include "pool/channel_table.h"
 #include "pool/message_pool.h"
 #include "reactor/channel.h"
@@ -45,8 +46,10 @@ class Reactor {
  public:
   // The engine's reactor: the platform's poller, the system's sockets, and
   // its own I/O thread.
+  // `receive_spin`: how long each group's WaitReceive spins before it sleeps
+  // (see GroupInbox).
   static absl::StatusOr<std::unique_ptr<Reactor>> Create(
-      PoolOptions pool_options);
+      PoolOptions pool_options, absl::Duration receive_spin);
   static absl::StatusOr<std::unique_ptr<Reactor>> CreateDriven(
       PoolOptions pool_options, std::unique_ptr<Poller> poller,
       std::unique_ptr<Network> network);
@@ -88,6 +91,17 @@ class Reactor {
           std::unique_ptr<Network> network);
 
   void Wake();
+  // The rest of an iteration once events and posts are handled: resume
+  // starved channels, write what is queued, hand over deliveries.
+  void FinishIteration() ABSL_EXCLUSIVE_LOCKS_REQUIRED(io_mu_);
+  // Post's fast path, for request/response latency: right after the loop
+  // delivered received frames (an answer may follow), the next post runs the
+  // loop's work on the posting thread, if no thread is running it (the I/O
+  // thread is waiting for readiness), and writes at once, saving the I/O
+  // thread's wake-up. One post per delivering iteration: a stream of posts
+  // is left to the I/O thread, which batches it into few writes. False when
+  // the post must wake the I/O thread instead.
+  bool TryRunPostedInline();
 
   // Reactor thread.
   void HandleEvent(const PollEvent& event);
@@ -111,7 +125,11 @@ class Reactor {
   void CloseSilently(const GroupInbox* group);
   void CloseChannel(ChannelToken token, Channel& ch, StatusCode reason,
                     bool abort, bool notify = true);
+  // Queues `message` for `group`; FlushDeliveries hands each group its
+  // messages with one lock (at the end of each iteration, and before anything
+  // that must follow them).
   void Deliver(GroupInbox* group, MessagePtr message);
+  void FlushDeliveries();
   // Hands `message` back to `group` with `status` and origin engine.
   void ReturnToApp(GroupInbox* group, MessagePtr message, StatusCode status);
   MessagePtr NewSignal(StatusCode status, uint16_t channel,
@@ -127,8 +145,17 @@ class Reactor {
   std::unique_ptr<Notifier> notifier_;
   std::thread thread_;
   bool driven_ = true;  // set before the thread starts
+  // Whether Post may run the loop's work inline (the poller allows control
+  // calls from another thread while one waits); set before the thread starts.
+  bool inline_posts_ = false;
+  std::atomic<bool> inline_credit_{false};
+  // Held by whichever thread runs the loop's work (the I/O thread after each
+  // wait, or a posting thread inline): everything below "Loop state" is
+  // touched only under it.
+  absl::Mutex io_mu_;
   std::atomic<bool> wake_pending_{false};
   std::atomic<uint64_t> next_group_id_{1};
+  absl::Duration receive_spin_ = absl::ZeroDuration();  // set before use
 
   absl::Mutex mu_;
   std::vector<Posted> posted_ ABSL_GUARDED_BY(mu_);
@@ -136,15 +163,22 @@ class Reactor {
   absl::flat_hash_map<uint64_t, std::shared_ptr<GroupInbox>> groups_
       ABSL_GUARDED_BY(mu_);
 
-  // Reactor thread only.
+  // The loop thread only.
   bool finished_ = false;  // the loop ended: everything is closed
-  std::vector<Posted> batch_;
   std::vector<PollEvent> events_;
+  // Loop state (io_mu_).
+  std::vector<Posted> batch_;
   absl::flat_hash_set<uint64_t>
       live_;                         // packed tokens of channels with a socket
   std::vector<ChannelToken> dirty_;  // channels with new frames to send
   std::vector<ChannelToken> starved_;  // channels waiting for pool messages
   std::vector<uint8_t> read_buffer_;
+  struct PendingDelivery {
+    GroupInbox* group;
+    MessageQueue messages;
+  };
+  std::vector<PendingDelivery> deliveries_;
+  bool delivered_frames_ = false;  // in this iteration
 };
 
 }  // namespace tofu

@@ -1,3 +1,4 @@
+#include <thread>
 #include <utility>
 
 #include "reactor/group_inbox.h"
@@ -40,9 +41,11 @@ void ChannelGroup::Destroy() {
 }
 
 absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(Options options) {
-  absl::StatusOr<std::unique_ptr<Reactor>> reactor =
-      Reactor::Create(PoolOptions{.initial = options.initial_pool_messages,
-                                  .max = options.max_pool_messages});
+  absl::StatusOr<std::unique_ptr<Reactor>> reactor = Reactor::Create(
+      PoolOptions{.initial = options.initial_pool_messages,
+                  .max = options.max_pool_messages},
+      std::thread::hardware_concurrency() > 1 ? options.receive_spin
+                                              : absl::ZeroDuration());
   if (!reactor.ok()) return reactor.status();
   return std::unique_ptr<Engine>(
       new Engine(std::shared_ptr<Reactor>(std::move(*reactor))));

@@ -41,6 +41,12 @@ struct Options {
   // until messages are dropped.
   uint16_t initial_pool_messages = PoolOptions::kDefaultInitial;
   uint16_t max_pool_messages = PoolOptions::kDefaultMax;
+  // How long WaitReceive spins (yielding the CPU) before it sleeps when its
+  // inbox is empty. A message that arrives meanwhile is taken without a
+  // thread wake-up, which is most of a request/response round trip's cost;
+  // the price is up to this much CPU per empty wait. Zero turns it off; it is
+  // always off on a machine with one CPU.
+  absl::Duration receive_spin = absl::Microseconds(50);
 };
 
 // A set of channels with one inbox. Destroying it (Destroy() or the destructor)

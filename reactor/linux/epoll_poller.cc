@@ -35,6 +35,7 @@ class EpollPoller final : public Poller {
   void Unregister(NativeSocket socket) override {
     ::epoll_ctl(epfd_, EPOLL_CTL_DEL, socket, nullptr);
   }
+  bool SupportsConcurrentControl() const override { return true; }
   absl::StatusOr<std::unique_ptr<Notifier>> CreateNotifier(
       uint64_t token) override {
     return CreateEventFdNotifier(
