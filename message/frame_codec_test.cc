@@ -234,6 +234,23 @@ TEST(FrameDecoder, ProvidedMessageIsReset) {
   EXPECT_TRUE(m->text_headers().empty());
 }
 
+// One write of at most `budget` bytes through a "socket" appending to `wire`,
+// with `slices.size()` slices at most; returns the frames it completed.
+size_t WriteOnce(FrameEncoder& encoder, std::vector<IoSlice>& slices,
+                 size_t budget, Bytes& wire) {
+  const size_t n = encoder.Gather(absl::MakeSpan(slices));
+  EXPECT_GT(n, 0u);
+  size_t written = 0;
+  for (size_t i = 0; i < n && budget > 0; ++i) {
+    const size_t take = std::min(budget, slices[i].size);
+    const uint8_t* p = static_cast<const uint8_t*>(slices[i].data);
+    wire.insert(wire.end(), p, p + take);
+    budget -= take;
+    written += take;
+  }
+  return encoder.Advance(written);
+}
+
 // Writes the encoder's batch through a "socket" that accepts `limit()` bytes
 // per call.
 template <typename LimitFn>
@@ -243,18 +260,7 @@ Bytes WriteThrough(FrameEncoder& encoder, LimitFn limit, size_t max_slices,
   std::vector<IoSlice> slices(max_slices);
   *frames_completed = 0;
   while (!encoder.empty()) {
-    const size_t n = encoder.Gather(absl::MakeSpan(slices));
-    EXPECT_GT(n, 0u);
-    size_t budget = limit();
-    size_t written = 0;
-    for (size_t i = 0; i < n && budget > 0; ++i) {
-      const size_t take = std::min(budget, slices[i].size);
-      const uint8_t* p = static_cast<const uint8_t*>(slices[i].data);
-      wire.insert(wire.end(), p, p + take);
-      budget -= take;
-      written += take;
-    }
-    *frames_completed += encoder.Advance(written);
+    *frames_completed += WriteOnce(encoder, slices, limit(), wire);
   }
   return wire;
 }
@@ -313,17 +319,7 @@ TEST(FrameEncoder, StagedAndReferencedFramesInterleaveAcrossPartialWrites) {
     for (int k = 0; k < 20 && added < frames.size(); ++k) {
       encoder.Add(*frames[added++]);
     }
-    const size_t n = encoder.Gather(absl::MakeSpan(slices));
-    size_t budget = 1 + rng() % 2000;
-    size_t written = 0;
-    for (size_t i = 0; i < n && budget > 0; ++i) {
-      const size_t take = std::min(budget, slices[i].size);
-      const uint8_t* p = static_cast<const uint8_t*>(slices[i].data);
-      wire.insert(wire.end(), p, p + take);
-      budget -= take;
-      written += take;
-    }
-    completed += encoder.Advance(written);
+    completed += WriteOnce(encoder, slices, 1 + rng() % 2000, wire);
   }
   EXPECT_TRUE(encoder.empty());
   EXPECT_EQ(encoder.slice_bound(), 0u);

@@ -16,6 +16,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "message/status.h"
+#include "transport/resolve_tcp.h"
 #include "transport/socket.h"
 
 namespace tofu {
@@ -63,46 +64,10 @@ bool FileExists(const std::string& path) {
   return GetFileAttributesW(Wide(path).c_str()) != INVALID_FILE_ATTRIBUTES;
 }
 
-struct SockAddr {
-  sockaddr_storage storage{};
-  int length = 0;
-  int family = AF_UNSPEC;
-  const sockaddr* get() const {
-    return reinterpret_cast<const sockaddr*>(&storage);
-  }
-};
+using SockAddr = internal::ResolvedAddress<int>;
 
 absl::StatusOr<SockAddr> ResolveTcp(const Address& address) {
-  addrinfo hints{};
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_family = AF_UNSPEC;
-  if (address.role == Address::Role::kServer) hints.ai_flags = AI_PASSIVE;
-  const std::string port = absl::StrCat(address.port);
-  addrinfo* result = nullptr;
-  const int rc =
-      getaddrinfo(address.host.empty() ? nullptr : address.host.c_str(),
-                  port.c_str(), &hints, &result);
-  if (rc != 0 || result == nullptr) {
-    return ToAbslStatus(
-        StatusCode::kInvalidAddress,
-        absl::StrCat("cannot resolve '", address.host, "': ", ErrorText(rc)));
-  }
-  // Prefer IPv4 for an empty server host ("all interfaces"), as on Linux.
-  const addrinfo* chosen = result;
-  if (address.host.empty()) {
-    for (const addrinfo* ai = result; ai != nullptr; ai = ai->ai_next) {
-      if (ai->ai_family == AF_INET) {
-        chosen = ai;
-        break;
-      }
-    }
-  }
-  SockAddr out;
-  std::memcpy(&out.storage, chosen->ai_addr, chosen->ai_addrlen);
-  out.length = static_cast<int>(chosen->ai_addrlen);
-  out.family = chosen->ai_family;
-  freeaddrinfo(result);
-  return out;
+  return internal::ResolveTcp<int>(address, ErrorText);
 }
 
 // Windows has no abstract names: a UDS address is a filesystem path.
