@@ -108,6 +108,19 @@ void ExpectSameFrames(const std::vector<MessagePtr>& got,
   }
 }
 
+// Found by //fuzz:frame_decoder_fuzzer: an empty span has a null data(), and
+// the header copy passed it to memcpy (undefined even for 0 bytes; UBSan
+// stops there under --config=asan).
+TEST(FrameDecoder, EmptyFeedsConsumeNothing) {
+  FrameDecoder decoder;
+  EXPECT_EQ(decoder.Feed(absl::Span<const uint8_t>()), 0u);
+  EXPECT_EQ(decoder.state(), FrameDecoder::State::kNeedBytes);
+  const Bytes one = Serialize(SampleFrames());
+  EXPECT_EQ(decoder.Feed(absl::MakeConstSpan(one).subspan(0, 3)), 3u);
+  EXPECT_EQ(decoder.Feed(absl::Span<const uint8_t>()), 0u);
+  EXPECT_EQ(decoder.state(), FrameDecoder::State::kNeedBytes);
+}
+
 TEST(FrameDecoder, WholeStreamAtOnce) {
   const auto frames = SampleFrames();
   const Bytes stream = Serialize(frames);

@@ -13,7 +13,8 @@ void FrameDecoder::Fail(StatusCode code) {
 }
 
 size_t FrameDecoder::Feed(absl::Span<const uint8_t> data) {
-  if (state_ != State::kNeedBytes) return 0;
+  // An empty span may have a null data(), which memcpy must never see.
+  if (state_ != State::kNeedBytes || data.empty()) return 0;
   size_t used = 0;
   if (message_ == nullptr) {
     const size_t n = std::min(kBinaryHeaderSize - header_fill_, data.size());

@@ -12,7 +12,9 @@ WINESERVER="${TOFU_WINESERVER:-/usr/lib/wine/wineserver64}"
 
 export WINEPREFIX="${TOFU_WINEPREFIX:-/tmp/tofu-wine-$(id -u)}"
 export WINEDEBUG=-all
-export WINEDLLOVERRIDES="mscoree,mshtml="
+# winedbg disabled: a crashing test ends at once (and fails) instead of hanging
+# in the debugger until Bazel's timeout.
+export WINEDLLOVERRIDES="mscoree,mshtml=;winedbg.exe=d"
 export WINESERVER
 unset GTEST_OUTPUT XML_OUTPUT_FILE DISPLAY
 
@@ -20,11 +22,14 @@ unset GTEST_OUTPUT XML_OUTPUT_FILE DISPLAY
   flock 9
   if [[ ! -f "${WINEPREFIX}/.tofu-ready" ]]; then
     echo "run_test.sh: creating Wine prefix ${WINEPREFIX}" >&2
-    "${WINE}" wineboot --init >/dev/null 2>&1 || { echo "run_test.sh: wineboot failed" >&2; exit 1; }
+    # 9>&-: the wineserver these start must not inherit (and so hold) the lock.
+    "${WINE}" wineboot --init >/dev/null 2>&1 9>&- || { echo "run_test.sh: wineboot failed" >&2; exit 1; }
+    # Let the new prefix's first-start processes finish before any test runs.
+    "${WINESERVER}" -w 9>&- || true
     touch "${WINEPREFIX}/.tofu-ready"
   fi
   # A persistent wineserver keeps every later start fast; `wineserver -k` ends it.
-  "${WINESERVER}" -p 2>/dev/null || true
+  "${WINESERVER}" -p 2>/dev/null 9>&- || true
 ) 9>"${WINEPREFIX}.lock"
 
 exe="$1"
