@@ -38,6 +38,10 @@ struct Channel {
   bool registered = false;
   uint32_t interest = 0;
   bool connecting = false;
+  // Listeners: accepting failed (no descriptors); not watched until resumed.
+  bool accept_paused = false;
+  // accept_failed was reported for the current failure episode.
+  bool accept_failure_reported = false;
 
   // Outgoing: messages not yet handed to the encoder, then the encoder's batch
   // (whose messages sit in `in_flight`, in order).

@@ -22,6 +22,9 @@ constexpr size_t kMaxBatchBytes = 1024 * 1024;
 // Connections accepted per readiness event, so one busy listener cannot starve
 // the rest.
 constexpr int kMaxAcceptsPerEvent = 256;
+// How long a listener that failed to accept (no descriptors) rests before it
+// tries again, unless a channel closes first.
+constexpr absl::Duration kAcceptRetry = absl::Milliseconds(100);
 
 bool IsByeFrame(const Message& m) {
   return TypeOf(m.header().op_code) == MessageType::kBye;
@@ -199,6 +202,9 @@ void Reactor::Shutdown() {
 
 bool Reactor::RunOnce(absl::Duration timeout) {
   if (finished_) return false;
+  if (has_paused_listeners_.load(std::memory_order_relaxed)) {
+    timeout = std::min(timeout, kAcceptRetry);  // to retry paused listeners
+  }
   // A failed wait ends the loop, as a shutdown does.
   bool stop = !poller_->Wait(timeout, events_).ok();
   if (stop) events_.clear();
@@ -232,6 +238,11 @@ bool Reactor::RunOnce(absl::Duration timeout) {
 
 void Reactor::FinishIteration() {
   if (!starved_.empty()) ResumeStarved();
+  if (!paused_listeners_.empty() &&
+      (resume_listeners_ || absl::Now() >= accept_retry_at_)) {
+    resume_listeners_ = false;
+    ResumeListeners();
+  }
   std::vector<ChannelToken> dirty;
   dirty.swap(dirty_);
   for (const ChannelToken& token : dirty) {
@@ -303,7 +314,7 @@ void Reactor::HandleEvent(const PollEvent& event) {
   Channel* ch = channels_.Find(token);
   if (ch == nullptr) return;  // closed since: a stale event
   if (ch->kind == Channel::Kind::kListener) {
-    AcceptAll(*ch);
+    AcceptAll(token, *ch);
     return;
   }
   if (ch->connecting) {
@@ -426,22 +437,59 @@ void Reactor::StartListen(ChannelToken token, Channel& ch, MessagePtr welcome) {
   ReturnToApp(group, std::move(welcome), StatusCode::kSuccess);
 }
 
-void Reactor::AcceptAll(Channel& listener) {
+void Reactor::AcceptAll(ChannelToken token, Channel& listener) {
   for (int i = 0; i < kMaxAcceptsPerEvent; ++i) {
     absl::StatusOr<std::unique_ptr<Stream>> accepted =
         listener.stream->Accept();
-    if (!accepted.ok() || *accepted == nullptr) return;
-    absl::StatusOr<ChannelToken> token =
+    if (!accepted.ok()) {
+      PauseListener(token, listener, accepted.status());
+      return;
+    }
+    if (*accepted == nullptr) return;
+    listener.accept_failure_reported = false;  // the episode is over
+    absl::StatusOr<ChannelToken> opened =
         channels_.Open(listener.group->id(), listener.group, /*opening_id=*/0);
-    if (!token.ok()) {
+    if (!opened.ok()) {
       (*accepted)->Abort();  // no channel number left: refuse it
       continue;
     }
-    Channel* ch = channels_.Find(*token);
+    Channel* ch = channels_.Find(*opened);
     ch->kind = Channel::Kind::kIo;
     ch->stream = std::move(*accepted);
-    live_.insert(token->Pack());
-    UpdateInterest(*token, *ch);
+    live_.insert(opened->Pack());
+    UpdateInterest(*opened, *ch);
+  }
+}
+
+void Reactor::PauseListener(ChannelToken token, Channel& listener,
+                            const absl::Status& why) {
+  // Out of descriptors or memory: the listener stays readable, so accepting
+  // again at once would spin. Stop watching it until a channel closes or
+  // kAcceptRetry passes, and tell the application once per episode.
+  if (!listener.accept_failure_reported) {
+    listener.accept_failure_reported = true;
+    MessagePtr signal = NewSignal(StatusCodeOf(why) == StatusCode::kSuccess
+                                      ? StatusCode::kAcceptFailed
+                                      : StatusCodeOf(why),
+                                  token.number, listener.opening_id);
+    Deliver(listener.group, std::move(signal));
+  }
+  listener.accept_paused = true;
+  paused_listeners_.push_back(token);
+  has_paused_listeners_.store(true, std::memory_order_relaxed);
+  accept_retry_at_ = absl::Now() + kAcceptRetry;
+  UpdateInterest(token, listener);
+}
+
+void Reactor::ResumeListeners() {
+  std::vector<ChannelToken> paused;
+  paused.swap(paused_listeners_);
+  has_paused_listeners_.store(false, std::memory_order_relaxed);
+  for (const ChannelToken& token : paused) {
+    Channel* ch = channels_.Find(token);
+    if (ch == nullptr || !ch->accept_paused) continue;
+    ch->accept_paused = false;
+    UpdateInterest(token, *ch);
   }
 }
 
@@ -587,7 +635,7 @@ bool Reactor::Send(ChannelToken token, Channel& ch) {
 void Reactor::UpdateInterest(ChannelToken token, Channel& ch) {
   uint32_t interest = kInterestNone;
   if (ch.kind == Channel::Kind::kListener) {
-    interest = kInterestRead;
+    interest = ch.accept_paused ? kInterestNone : kInterestRead;
   } else if (ch.connecting) {
     interest = kInterestWrite;
   } else {
@@ -618,6 +666,10 @@ void Reactor::CloseChannel(ChannelToken token, Channel& ch, StatusCode reason,
     }
   }
   live_.erase(token.Pack());
+  // A descriptor was freed: paused listeners may accept again.
+  if (ch.kind == Channel::Kind::kIo && !paused_listeners_.empty()) {
+    resume_listeners_ = true;
+  }
   GroupInbox* group = ch.group;
   const uint64_t opening_id = ch.opening_id;
   if (notify) {

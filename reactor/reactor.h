@@ -108,7 +108,12 @@ class Reactor {
   void Dispatch(Posted& posted);
   void StartConnect(ChannelToken token, Channel& ch, MessagePtr hello);
   void StartListen(ChannelToken token, Channel& ch, MessagePtr welcome);
-  void AcceptAll(Channel& listener);
+  void AcceptAll(ChannelToken token, Channel& listener);
+  // After a failed accept: one accept_failed Signal per episode, and the
+  // listener unwatched until a channel closes or a retry delay passes.
+  void PauseListener(ChannelToken token, Channel& listener,
+                     const absl::Status& why);
+  void ResumeListeners();
   // Each returns false when the channel was closed (and must not be touched
   // again).
   bool ReadFrom(ChannelToken token, Channel& ch);
@@ -178,6 +183,11 @@ class Reactor {
     MessageQueue messages;
   };
   std::vector<PendingDelivery> deliveries_;
+  std::vector<ChannelToken> paused_listeners_;
+  bool resume_listeners_ = false;  // a channel closed since they paused
+  absl::Time accept_retry_at_;
+  // !paused_listeners_.empty(), for the wait's timeout outside io_mu_.
+  std::atomic<bool> has_paused_listeners_{false};
   bool delivered_frames_ = false;  // in this iteration
 };
 
