@@ -1,7 +1,6 @@
 #include <windows.h>
 
 #include <mutex>
-#include <thread>
 
 #include "examples/stop_signal.h"
 
@@ -37,11 +36,8 @@ class WindowsStopSignal final : public StopSignal {
     current_on_stop = nullptr;
   }
 
-  std::thread([] { OnConsoleEvent(CTRL_C_EVENT); }).detach();
-}
-
-private : std::function<void()>
-              on_stop_;
+ private:
+  std::function<void()> on_stop_;
 };
 
 }  // namespace

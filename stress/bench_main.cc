@@ -1,0 +1,187 @@
+// //stress:bench: tofu against raw sockets. For each transport and body size,
+// one-way throughput (one sender posting as fast as the API allows, the
+// receiving application counting every message) and ping-pong latency (one
+// request in flight), each measured together with a raw-socket baseline doing
+// the same work with two blocking sockets and the same 16-byte framing. Each
+// figure is the median of --runs runs; ratios are engine / raw.
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "stress/engine_bench.h"
+#include "stress/raw_baseline.h"
+
+ABSL_FLAG(std::string, transports, "tcp,uds", "tcp, uds or both");
+ABSL_FLAG(std::string, sizes, "64,1024,65535", "body sizes in bytes");
+ABSL_FLAG(int64_t, bytes, 256 << 20,
+          "throughput: body bytes sent per run (at least 20000 and at most "
+          "2000000 messages)");
+ABSL_FLAG(int64_t, round_trips, 20000, "ping-pong round trips per run");
+ABSL_FLAG(int, runs, 5, "runs per figure; the median is reported");
+ABSL_FLAG(std::string, json, "", "also write the results to this file");
+ABSL_FLAG(bool, raw, true,
+          "measure the raw baseline too (false: the engine alone, for "
+          "profiling; ratios are then not computed)");
+
+namespace tofu::stress {
+namespace {
+
+double Median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0 : v[v.size() / 2];
+}
+
+struct Row {
+  std::string transport;
+  size_t body = 0;
+  double engine_msgs = 0, raw_msgs = 0, throughput_ratio = 0;
+  double engine_p50_us = 0, raw_p50_us = 0, latency_ratio = 0;
+  double engine_p99_us = 0, raw_p99_us = 0;
+};
+
+double Us(absl::Duration d) { return absl::ToDoubleMicroseconds(d); }
+
+absl::Status Measure(BenchTransport transport, size_t body, Row& row) {
+  const int runs = std::max(1, absl::GetFlag(FLAGS_runs));
+  const uint64_t messages = std::clamp<uint64_t>(
+      absl::GetFlag(FLAGS_bytes) / std::max<size_t>(body, 1), 20000, 2000000);
+  const uint64_t round_trips = absl::GetFlag(FLAGS_round_trips);
+  std::vector<double> engine_msgs, raw_msgs, tratio, e50, r50, lratio, e99, r99;
+  for (int run = 0; run < runs; ++run) {
+    const bool with_raw = absl::GetFlag(FLAGS_raw);
+    absl::StatusOr<ThroughputResult> raw =
+        with_raw ? RawThroughput(transport, body, messages)
+                 : ThroughputResult{1, absl::Seconds(1)};
+    if (!raw.ok()) return raw.status();
+    absl::StatusOr<ThroughputResult> engine =
+        EngineThroughput(transport, body, messages);
+    if (!engine.ok()) return engine.status();
+    engine_msgs.push_back(engine->MessagesPerSecond());
+    raw_msgs.push_back(raw->MessagesPerSecond());
+    tratio.push_back(engine_msgs.back() / raw_msgs.back());
+
+    absl::StatusOr<LatencySummary> raw_rtt =
+        with_raw
+            ? RawPingPong(transport, body, round_trips)
+            : LatencySummary{1, absl::Microseconds(1), absl::Microseconds(1),
+                             absl::Microseconds(1), absl::Microseconds(1)};
+    if (!raw_rtt.ok()) return raw_rtt.status();
+    absl::StatusOr<LatencySummary> engine_rtt =
+        EnginePingPong(transport, body, round_trips);
+    if (!engine_rtt.ok()) return engine_rtt.status();
+    e50.push_back(Us(engine_rtt->p50));
+    r50.push_back(Us(raw_rtt->p50));
+    lratio.push_back(e50.back() / r50.back());
+    e99.push_back(Us(engine_rtt->p99));
+    r99.push_back(Us(raw_rtt->p99));
+    std::fprintf(stderr,
+                 "  %s %zu B run %d: %.0f vs %.0f msg/s, p50 %.1f vs %.1f us\n",
+                 row.transport.c_str(), body, run + 1, engine_msgs.back(),
+                 raw_msgs.back(), e50.back(), r50.back());
+  }
+  row.engine_msgs = Median(engine_msgs);
+  row.raw_msgs = Median(raw_msgs);
+  row.throughput_ratio = Median(tratio);
+  row.engine_p50_us = Median(e50);
+  row.raw_p50_us = Median(r50);
+  row.latency_ratio = Median(lratio);
+  row.engine_p99_us = Median(e99);
+  row.raw_p99_us = Median(r99);
+  return absl::OkStatus();
+}
+
+int Main() {
+  std::vector<size_t> sizes;
+  for (absl::string_view s :
+       absl::StrSplit(absl::GetFlag(FLAGS_sizes), ',', absl::SkipEmpty())) {
+    size_t v = 0;
+    if (!absl::SimpleAtoi(s, &v) || v > 65535) {
+      std::fprintf(stderr, "bench: bad --sizes entry '%s' (0..65535)\n",
+                   std::string(s).c_str());
+      return 2;
+    }
+    sizes.push_back(v);
+  }
+  std::vector<std::pair<std::string, BenchTransport>> transports;
+  for (absl::string_view t : absl::StrSplit(absl::GetFlag(FLAGS_transports),
+                                            ',', absl::SkipEmpty())) {
+    if (t == "tcp") {
+      transports.emplace_back("tcp", BenchTransport::kTcp);
+    } else if (t == "uds") {
+      transports.emplace_back("uds", BenchTransport::kUds);
+    } else {
+      std::fprintf(stderr, "bench: bad --transports entry '%s'\n",
+                   std::string(t).c_str());
+      return 2;
+    }
+  }
+  std::vector<Row> rows;
+  for (const auto& [name, transport] : transports) {
+    for (size_t body : sizes) {
+      Row row;
+      row.transport = name;
+      row.body = body;
+      if (absl::Status s = Measure(transport, body, row); !s.ok()) {
+        std::fprintf(stderr, "bench: %s, %zu bytes: %s\n", name.c_str(), body,
+                     s.ToString().c_str());
+        return 1;
+      }
+      rows.push_back(row);
+    }
+  }
+  std::printf(
+      "\nmedian of %d runs; ratio = tofu / raw (throughput: higher is better; "
+      "latency: lower is better)\n\n",
+      absl::GetFlag(FLAGS_runs));
+  std::printf(
+      "| transport | body B | tofu msg/s | tofu MB/s | raw msg/s | raw MB/s | "
+      "throughput ratio | tofu p50/p99 us | raw p50/p99 us | p50 ratio |\n"
+      "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+  for (const Row& r : rows) {
+    std::printf(
+        "| %s | %zu | %.0f | %.1f | %.0f | %.1f | %.2fx | %.1f / %.1f | %.1f "
+        "/ %.1f | %.2fx |\n",
+        r.transport.c_str(), r.body, r.engine_msgs,
+        r.engine_msgs * r.body / 1e6, r.raw_msgs, r.raw_msgs * r.body / 1e6,
+        r.throughput_ratio, r.engine_p50_us, r.engine_p99_us, r.raw_p50_us,
+        r.raw_p99_us, r.latency_ratio);
+  }
+  const std::string json = absl::GetFlag(FLAGS_json);
+  if (!json.empty()) {
+    std::vector<std::string> items;
+    for (const Row& r : rows) {
+      items.push_back(absl::StrCat(
+          "{\"transport\":\"", r.transport, "\",\"body\":", r.body,
+          ",\"tofu_msgs_per_s\":", r.engine_msgs, ",\"raw_msgs_per_s\":",
+          r.raw_msgs, ",\"throughput_ratio\":", r.throughput_ratio,
+          ",\"tofu_p50_us\":", r.engine_p50_us,
+          ",\"tofu_p99_us\":", r.engine_p99_us,
+          ",\"raw_p50_us\":", r.raw_p50_us, ",\"raw_p99_us\":", r.raw_p99_us,
+          ",\"p50_ratio\":", r.latency_ratio, "}"));
+    }
+    std::ofstream out(json);
+    out << "{\"runs\":" << absl::GetFlag(FLAGS_runs) << ",\"results\":["
+        << absl::StrJoin(items, ",") << "]}\n";
+    if (!out) {
+      std::fprintf(stderr, "bench: cannot write %s\n", json.c_str());
+      return 1;
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace tofu::stress
+
+int main(int argc, char** argv) {
+  absl::ParseCommandLine(argc, argv);
+  return tofu::stress::Main();
+}

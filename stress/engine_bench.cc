@@ -1,0 +1,211 @@
+#include "stress/engine_bench.h"
+
+#include <algorithm>
+#include <atomic>
+#include <string>
+#include <thread>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "tofu/tofu.h"
+#include "transport/address.h"
+
+namespace tofu::stress {
+namespace {
+
+constexpr absl::Duration kWait = absl::Seconds(30);
+constexpr size_t kWindowBytes = 8 << 20;
+
+// A receiving engine listening on a fresh address, and a sending engine
+// connected to it.
+struct Link {
+  std::unique_ptr<Engine> server;
+  std::unique_ptr<ChannelGroup> server_group;
+  std::unique_ptr<Engine> client;
+  std::unique_ptr<ChannelGroup> client_group;
+  uint16_t client_channel = 0;
+};
+
+absl::StatusOr<MessagePtr> Next(ChannelGroup& group, absl::string_view what) {
+  absl::StatusOr<MessagePtr> m = group.WaitReceive(kWait);
+  if (!m.ok()) return m.status();
+  if (*m == nullptr) {
+    return absl::DeadlineExceededError(absl::StrCat("no ", what, " in time"));
+  }
+  return m;
+}
+
+absl::StatusOr<Link> Connect(BenchTransport transport, uint16_t pool) {
+  Link link;
+  const Options options{.initial_pool_messages = pool,
+                        .max_pool_messages = pool};
+  absl::StatusOr<std::unique_ptr<Engine>> server = Engine::Create(options);
+  if (!server.ok()) return server.status();
+  link.server = std::move(*server);
+  absl::StatusOr<std::unique_ptr<ChannelGroup>> sg = link.server->CreateGroup();
+  if (!sg.ok()) return sg.status();
+  link.server_group = std::move(*sg);
+  absl::StatusOr<std::unique_ptr<Engine>> client = Engine::Create(options);
+  if (!client.ok()) return client.status();
+  link.client = std::move(*client);
+  absl::StatusOr<std::unique_ptr<ChannelGroup>> cg = link.client->CreateGroup();
+  if (!cg.ok()) return cg.status();
+  link.client_group = std::move(*cg);
+
+  MessagePtr welcome = link.server->Get(AllocationStrategy::kAlways);
+  if (transport == BenchTransport::kTcp) {
+    if (absl::Status s = TcpServerAddress("127.0.0.1", 0, *welcome); !s.ok())
+      return s;
+  } else if (absl::Status s = UdsServerAddress("", *welcome); !s.ok()) {
+    return s;
+  }
+  if (absl::StatusOr<BinaryHeader> p = link.server_group->Post(welcome);
+      !p.ok()) {
+    return p.status();
+  }
+  absl::StatusOr<MessagePtr> ready =
+      Next(*link.server_group, "WelcomeResponse");
+  if (!ready.ok()) return ready.status();
+  if ((*ready)->header().status != StatusCode::kSuccess) {
+    return absl::UnavailableError(absl::StrCat(
+        "listen failed: ", StatusCodeName((*ready)->header().status)));
+  }
+  absl::StatusOr<Address> at =
+      ParseAddressValue((*ready)->FindTextHeader(kListenOnHeader).value_or(""),
+                        Address::Role::kClient);
+  if (!at.ok()) return at.status();
+  MessagePtr hello = link.client->Get(AllocationStrategy::kAlways);
+  if (absl::Status s = FormatAddress(*at, *hello); !s.ok()) return s;
+  absl::StatusOr<BinaryHeader> posted = link.client_group->Post(hello);
+  if (!posted.ok()) return posted.status();
+  link.client_channel = posted->channel_number;
+  absl::StatusOr<MessagePtr> request = Next(*link.server_group, "HelloRequest");
+  if (!request.ok()) return request.status();
+  (*request)->header().op_code = OpCode::kHelloResponse;
+  if (absl::StatusOr<BinaryHeader> p = link.server_group->Post(*request);
+      !p.ok()) {
+    return p.status();
+  }
+  absl::StatusOr<MessagePtr> response =
+      Next(*link.client_group, "HelloResponse");
+  if (!response.ok()) return response.status();
+  if ((*response)->header().op_code != OpCode::kHelloResponse) {
+    return absl::InternalError("the handshake failed");
+  }
+  return link;
+}
+
+}  // namespace
+
+absl::StatusOr<ThroughputResult> EngineThroughput(BenchTransport transport,
+                                                  size_t body,
+                                                  uint64_t messages) {
+  const uint64_t window = std::max<uint64_t>(64, kWindowBytes / (body + 16));
+  absl::StatusOr<Link> link = Connect(
+      transport, static_cast<uint16_t>(std::min<uint64_t>(window + 64, 8192)));
+  if (!link.ok()) return link.status();
+
+  // The receiver publishes its count under `mu` every `step` messages; the
+  // sender waits on it when a window is in flight.
+  absl::Mutex mu;
+  uint64_t counted = 0;
+  const uint64_t step = std::max<uint64_t>(1, window / 8);
+  absl::Status receiver_status;
+  std::thread receiver([&] {
+    uint64_t n = 0;
+    while (n < messages) {
+      absl::StatusOr<MessagePtr> m = Next(*link->server_group, "message");
+      if (!m.ok()) {
+        receiver_status = m.status();
+        break;
+      }
+      if ((*m)->header().origin == Origin::kEngine) {
+        if ((*m)->header().status == StatusCode::kPoolEmpty) continue;
+        receiver_status = absl::InternalError(absl::StrCat(
+            "engine notification: ", StatusCodeName((*m)->header().status)));
+        break;
+      }
+      ++n;
+      if (n % step == 0 || n == messages) {
+        absl::MutexLock lock(&mu);
+        counted = n;
+      }
+    }
+    absl::MutexLock lock(&mu);
+    counted = messages;  // releases the sender on failure too
+  });
+
+  const std::string payload(body, 'x');
+  const absl::Time start = absl::Now();
+  absl::Status sender_status;
+  for (uint64_t i = 0; i < messages && sender_status.ok(); ++i) {
+    if (i % step == 0) {
+      absl::MutexLock lock(&mu);
+      const auto room = [&] { return i - counted < window; };
+      mu.Await(absl::Condition(&room));
+    }
+    MessagePtr m = link->client->Get(AllocationStrategy::kAlways);
+    m->header().op_code = OpCode::kSignal;
+    m->header().channel_number = link->client_channel;
+    m->header().message_id = i + 1;
+    m->body().Assign(payload);
+    sender_status = link->client_group->Post(m).status();
+  }
+  receiver.join();
+  const absl::Duration elapsed = absl::Now() - start;
+  if (!sender_status.ok()) return sender_status;
+  if (!receiver_status.ok()) return receiver_status;
+  return ThroughputResult{messages, elapsed};
+}
+
+absl::StatusOr<LatencySummary> EnginePingPong(BenchTransport transport,
+                                              size_t body,
+                                              uint64_t round_trips) {
+  absl::StatusOr<Link> link = Connect(transport, 64);
+  if (!link.ok()) return link.status();
+  absl::Status echo_status;
+  std::thread echo([&] {
+    for (uint64_t i = 0; i < round_trips; ++i) {
+      absl::StatusOr<MessagePtr> m = Next(*link->server_group, "Request");
+      if (!m.ok()) {
+        echo_status = m.status();
+        return;
+      }
+      (*m)->header().op_code = OpCode::kResponse;
+      echo_status = link->server_group->Post(*m).status();
+      if (!echo_status.ok()) return;
+    }
+  });
+  const std::string payload(body, 'x');
+  LatencyHistogram rtt;
+  absl::Status status;
+  for (uint64_t i = 0; i < round_trips && status.ok(); ++i) {
+    const absl::Time start = absl::Now();
+    MessagePtr m = link->client->Get(AllocationStrategy::kAlways);
+    m->header().op_code = OpCode::kRequest;
+    m->header().channel_number = link->client_channel;
+    m->header().message_id = i + 1;
+    m->body().Assign(payload);
+    status = link->client_group->Post(m).status();
+    if (!status.ok()) break;
+    absl::StatusOr<MessagePtr> r = Next(*link->client_group, "Response");
+    if (!r.ok()) {
+      status = r.status();
+    } else if ((*r)->header().message_id != i + 1) {
+      status = absl::DataLossError("a Response out of order");
+    }
+    rtt.Record(absl::Now() - start);
+  }
+  link->server_group->Destroy();  // releases the echo thread on failure
+  echo.join();
+  if (!status.ok()) return status;
+  if (!echo_status.ok() &&
+      StatusCodeOf(echo_status) != StatusCode::kShutdownStarted) {
+    return echo_status;
+  }
+  return rtt.Summary();
+}
+
+}  // namespace tofu::stress

@@ -1,0 +1,32 @@
+#ifndef TOFU_STRESS_ENGINE_BENCH_H_
+#define TOFU_STRESS_ENGINE_BENCH_H_
+
+// The engine side of //stress:bench: the work of raw_baseline.h done through
+// the tofu API, a receiving engine and a sending engine in one process.
+
+#include <cstddef>
+#include <cstdint>
+
+#include "absl/status/statusor.h"
+#include "stress/raw_baseline.h"
+#include "stress/stats.h"
+
+namespace tofu::stress {
+
+// One application thread posts `messages` Signals with `body`-byte bodies as
+// fast as the API takes them; the receiving application counts them all. The
+// sender keeps at most a window of messages (about 8 MB, at least 64) ahead of
+// what the receiver has counted, as any sender with bounded memory must.
+absl::StatusOr<ThroughputResult> EngineThroughput(BenchTransport transport,
+                                                  size_t body,
+                                                  uint64_t messages);
+
+// `round_trips` Requests, one in flight, each answered by the peer's
+// application with a Response carrying the same body.
+absl::StatusOr<LatencySummary> EnginePingPong(BenchTransport transport,
+                                              size_t body,
+                                              uint64_t round_trips);
+
+}  // namespace tofu::stress
+
+#endif  // TOFU_STRESS_ENGINE_BENCH_H_
