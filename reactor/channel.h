@@ -33,6 +33,8 @@ struct Channel {
   // first message an accepted connection received): the id of the final
   // channel_closed Signal.
   uint64_t opening_id;
+  // False for an accepted channel until its first frame gives opening_id.
+  bool opening_id_known = true;
   Kind kind = Kind::kPending;
   std::unique_ptr<Stream> stream;  // null until connected or listening
   bool registered = false;
@@ -48,6 +50,8 @@ struct Channel {
   MessageQueue send_queue;
   MessageQueue in_flight;
   FrameEncoder encoder;
+  // A bye frame was handed to the encoder: nothing is added after it.
+  bool bye_queued = false;
   // A bye frame was written: nothing more is sent.
   bool send_closed = false;
   // A ByeResponse was written: the channel closes once it is out.

@@ -227,6 +227,11 @@ bool Reactor::RunOnce(absl::Duration timeout) {
   for (Posted& p : batch_) Dispatch(p);
   batch_.clear();
   if (stop) {
+    {
+      // After a failed wait too: later calls must see the engine stopped.
+      absl::MutexLock lock(&mu_);
+      stopping_ = true;
+    }
     FlushDeliveries();
     CloseEverything();
     finished_ = true;
@@ -239,7 +244,7 @@ bool Reactor::RunOnce(absl::Duration timeout) {
 void Reactor::FinishIteration() {
   if (!starved_.empty()) ResumeStarved();
   if (!paused_listeners_.empty() &&
-      (resume_listeners_ || absl::Now() >= accept_retry_at_)) {
+      (resume_listeners_ || (!driven_ && absl::Now() >= accept_retry_at_))) {
     resume_listeners_ = false;
     ResumeListeners();
   }
@@ -391,8 +396,11 @@ void Reactor::Dispatch(Posted& posted) {
 }
 
 void Reactor::StartConnect(ChannelToken token, Channel& ch, MessagePtr hello) {
-  ch.send_queue.PushBack(std::move(hello));
-  absl::StatusOr<Address> address = ParseMessageAddress(*ch.send_queue.front());
+  // The HelloRequest goes straight to the encoder, so nothing posted later,
+  // oob messages included, can be written before it.
+  ch.encoder.Add(*hello);
+  ch.in_flight.PushBack(std::move(hello));
+  absl::StatusOr<Address> address = ParseMessageAddress(*ch.in_flight.front());
   if (address.ok() && address->role != Address::Role::kClient) {
     address = ToAbslStatus(StatusCode::kInvalidAddress,
                            "HelloRequest needs ~connect_to");
@@ -454,6 +462,7 @@ void Reactor::AcceptAll(ChannelToken token, Channel& listener) {
       continue;
     }
     Channel* ch = channels_.Find(*opened);
+    ch->opening_id_known = false;  // the first frame's id, when it comes
     ch->kind = Channel::Kind::kIo;
     ch->stream = std::move(*accepted);
     live_.insert(opened->Pack());
@@ -548,7 +557,10 @@ bool Reactor::Consume(ChannelToken token, Channel& ch, const uint8_t* data,
         h.origin = Origin::kApplication;
         h.channel_number = token.number;
         h.status = StatusCodeFromByte(static_cast<uint8_t>(h.status));
-        if (ch.opening_id == 0) ch.opening_id = h.message_id;
+        if (!ch.opening_id_known) {
+          ch.opening_id = h.message_id;
+          ch.opening_id_known = true;
+        }
         const bool bye_response = h.op_code == OpCode::kByeResponse;
         Deliver(ch.group, std::move(m));
         delivered_frames_ = true;
@@ -596,14 +608,14 @@ bool Reactor::Send(ChannelToken token, Channel& ch) {
   if (ch.connecting) return true;
   IoSlice slices[kMaxSlices];
   while (true) {
-    while (!ch.send_closed && !ch.send_queue.empty() &&
+    while (!ch.send_closed && !ch.bye_queued && !ch.send_queue.empty() &&
            ch.encoder.slice_bound() + 3 <= kMaxSlices &&
            ch.encoder.pending_bytes() < kMaxBatchBytes) {
       MessagePtr m = ch.send_queue.PopFront();
-      const bool bye = IsByeFrame(*m);
+      // Nothing is sent after a bye frame, even while it is half written.
+      ch.bye_queued = IsByeFrame(*m);
       ch.encoder.Add(*m);
       ch.in_flight.PushBack(std::move(m));
-      if (bye) break;  // nothing is sent after a bye frame
     }
     if (ch.encoder.empty()) break;
     const size_t n = ch.encoder.Gather(absl::MakeSpan(slices));
@@ -640,7 +652,8 @@ void Reactor::UpdateInterest(ChannelToken token, Channel& ch) {
     interest = kInterestWrite;
   } else {
     if (!ch.starved) interest |= kInterestRead;
-    if (!ch.encoder.empty() || (!ch.send_closed && !ch.send_queue.empty())) {
+    if (!ch.encoder.empty() ||
+        (!ch.send_closed && !ch.bye_queued && !ch.send_queue.empty())) {
       interest |= kInterestWrite;
     }
   }
