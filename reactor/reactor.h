@@ -26,14 +26,17 @@
 
 namespace tofu {
 
-// The engine's core: one I/O thread that owns every socket. Application threads
-// reach it only through Post (a queue plus a coalesced wake-up); it answers
-// through each group's inbox.
+// The engine's core: one I/O loop over every socket, run by the engine's I/O
+// thread. Application threads reach it through Post (a queue plus a coalesced
+// wake-up); it answers through each group's inbox. The loop's state is guarded
+// by io_mu_, held by the I/O thread while it works (not while it waits for
+// readiness), or by a posting thread that takes Post's inline path (see
+// TryRunPostedInline).
 //
 // Each loop iteration waits for readiness, then handles every socket event,
 // drains *all* posted messages in post order, resumes pool-starved channels
-// whose messages came back, and writes every channel that got new frames with
-// one vectored write per channel.
+// whose messages came back, writes every channel that got new frames with one
+// vectored write per channel, and hands each inbox its deliveries at once.
 //
 // Threads: Post, CreateGroup, DestroyGroup and pool() are thread-safe. Shutdown
 // (and the destructor) must not race with other calls on this object.
