@@ -219,13 +219,7 @@ bool Reactor::RunOnce(absl::Duration timeout) {
       HandleEvent(event);
     }
   }
-  {
-    absl::MutexLock lock(&mu_);
-    batch_.swap(posted_);
-    stop = stop || stopping_;
-  }
-  for (Posted& p : batch_) Dispatch(p);
-  batch_.clear();
+  stop = !DispatchPosted() || stop;
   if (stop) {
     {
       // After a failed wait too: later calls must see the engine stopped.
@@ -268,21 +262,24 @@ bool Reactor::TryRunPostedInline() {
       !io_mu_.TryLock()) {
     return false;
   }
-  bool taken = false;
-  {
-    absl::MutexLock lock(&mu_);
-    if (!stopping_) {
-      batch_.swap(posted_);
-      taken = true;
-    }
-  }
-  if (taken) {
-    for (Posted& p : batch_) Dispatch(p);
-    batch_.clear();
-    FinishIteration();
-  }
+  // Once stopping, the I/O thread's last iteration closes everything.
+  const bool taken = DispatchPosted(/*unless_stopping=*/true);
+  if (taken) FinishIteration();
   io_mu_.Unlock();
   return taken;
+}
+
+bool Reactor::DispatchPosted(bool unless_stopping) {
+  bool stopping;
+  {
+    absl::MutexLock lock(&mu_);
+    stopping = stopping_;
+    if (stopping && unless_stopping) return false;
+    batch_.swap(posted_);
+  }
+  for (Posted& p : batch_) Dispatch(p);
+  batch_.clear();
+  return !stopping;
 }
 
 void Reactor::CloseSilently(const GroupInbox* group) {

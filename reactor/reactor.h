@@ -105,6 +105,10 @@ class Reactor {
   // is left to the I/O thread, which batches it into few writes. False when
   // the post must wake the I/O thread instead.
   bool TryRunPostedInline();
+  // Dispatches everything posted so far, in post order; false when the
+  // reactor is stopping (then, if `unless_stopping`, nothing is dispatched).
+  bool DispatchPosted(bool unless_stopping = false)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(io_mu_);
 
   // Reactor thread.
   void HandleEvent(const PollEvent& event);
