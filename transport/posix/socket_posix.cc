@@ -50,6 +50,14 @@ absl::StatusOr<SockAddr> UdsAddress(const std::string& path) {
   return out;
 }
 
+// TCP addresses are resolved; an AF_UNIX one is `path` (the listener may have
+// picked a temporary one).
+absl::StatusOr<SockAddr> SocketAddressOf(const Address& address,
+                                         const std::string& path) {
+  if (address.transport == Address::Transport::kTcp) return ResolveTcp(address);
+  return UdsAddress(path);
+}
+
 int NewSocket(int family) {
   return ::socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 }
@@ -113,22 +121,16 @@ void Socket::Abort() {
 }
 
 absl::StatusOr<Socket> Socket::Listen(const Address& address) {
-  SockAddr sa;
+  const bool uds = address.transport == Address::Transport::kUds;
+  const std::string path =
+      uds && address.path.empty() ? TemporaryUdsPath() : address.path;
+  absl::StatusOr<SockAddr> resolved = SocketAddressOf(address, path);
+  if (!resolved.ok()) return resolved.status();
+  const SockAddr& sa = *resolved;
   std::string unlink_path;
-  if (address.transport == Address::Transport::kTcp) {
-    absl::StatusOr<SockAddr> resolved = ResolveTcp(address);
-    if (!resolved.ok()) return resolved.status();
-    sa = *resolved;
-  } else {
-    const std::string path =
-        address.path.empty() ? TemporaryUdsPath() : address.path;
-    absl::StatusOr<SockAddr> un = UdsAddress(path);
-    if (!un.ok()) return un.status();
-    sa = *un;
-    if (path[0] != '@') {
-      ::unlink(path.c_str());  // a stale file from an earlier listener
-      unlink_path = path;
-    }
+  if (uds && path[0] != '@') {
+    ::unlink(path.c_str());  // a stale file from an earlier listener
+    unlink_path = path;
   }
   Socket s(NewSocket(sa.family));
   if (!s.valid()) {
@@ -188,16 +190,9 @@ absl::StatusOr<Address> Socket::LocalAddress() const {
 
 absl::StatusOr<Socket> Socket::Connect(const Address& address,
                                        bool* connected) {
-  SockAddr sa;
-  if (address.transport == Address::Transport::kTcp) {
-    absl::StatusOr<SockAddr> resolved = ResolveTcp(address);
-    if (!resolved.ok()) return resolved.status();
-    sa = *resolved;
-  } else {
-    absl::StatusOr<SockAddr> un = UdsAddress(address.path);
-    if (!un.ok()) return un.status();
-    sa = *un;
-  }
+  absl::StatusOr<SockAddr> resolved = SocketAddressOf(address, address.path);
+  if (!resolved.ok()) return resolved.status();
+  const SockAddr& sa = *resolved;
   Socket s(NewSocket(sa.family));
   if (!s.valid()) {
     return ToAbslStatus(StatusCode::kConnectFailed,

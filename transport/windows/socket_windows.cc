@@ -89,6 +89,14 @@ absl::StatusOr<SockAddr> UdsAddress(const std::string& path) {
   return out;
 }
 
+// TCP addresses are resolved; an AF_UNIX one is `path` (the listener may have
+// picked a temporary one).
+absl::StatusOr<SockAddr> SocketAddressOf(const Address& address,
+                                         const std::string& path) {
+  if (address.transport == Address::Transport::kTcp) return ResolveTcp(address);
+  return UdsAddress(path);
+}
+
 SOCKET NewSocket(int family) {
   SOCKET s = WSASocketW(family, SOCK_STREAM, 0, nullptr, 0,
                         WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT);
@@ -177,20 +185,13 @@ void Socket::Abort() {
 }
 
 absl::StatusOr<Socket> Socket::Listen(const Address& address) {
-  SockAddr sa;
-  std::string unlink_path;
-  if (address.transport == Address::Transport::kTcp) {
-    absl::StatusOr<SockAddr> resolved = ResolveTcp(address);
-    if (!resolved.ok()) return resolved.status();
-    sa = *resolved;
-  } else {
-    const std::string path =
-        address.path.empty() ? TemporaryUdsPath() : address.path;
-    absl::StatusOr<SockAddr> un = UdsAddress(path);
-    if (!un.ok()) return un.status();
-    sa = *un;
-    unlink_path = path;
-  }
+  const bool uds = address.transport == Address::Transport::kUds;
+  const std::string path =
+      uds && address.path.empty() ? TemporaryUdsPath() : address.path;
+  absl::StatusOr<SockAddr> resolved = SocketAddressOf(address, path);
+  if (!resolved.ok()) return resolved.status();
+  const SockAddr& sa = *resolved;
+  std::string unlink_path = uds ? path : "";
   Socket s(NewSocket(sa.family));
   if (!s.valid()) {
     return ToAbslStatus(StatusCode::kListenFailed,
@@ -254,19 +255,13 @@ absl::StatusOr<Address> Socket::LocalAddress() const {
 
 absl::StatusOr<Socket> Socket::Connect(const Address& address,
                                        bool* connected) {
-  SockAddr sa;
-  if (address.transport == Address::Transport::kTcp) {
-    absl::StatusOr<SockAddr> resolved = ResolveTcp(address);
-    if (!resolved.ok()) return resolved.status();
-    sa = *resolved;
-  } else {
-    absl::StatusOr<SockAddr> un = UdsAddress(address.path);
-    if (!un.ok()) return un.status();
-    sa = *un;
-    // Winsock reports a missing socket file as a refusal: look first.
-    if (!FileExists(address.path)) {
-      return ToAbslStatus(StatusCode::kUdsPathNotFound, address.path);
-    }
+  absl::StatusOr<SockAddr> resolved = SocketAddressOf(address, address.path);
+  if (!resolved.ok()) return resolved.status();
+  const SockAddr& sa = *resolved;
+  // Winsock reports a missing socket file as a refusal: look first.
+  if (address.transport == Address::Transport::kUds &&
+      !FileExists(address.path)) {
+    return ToAbslStatus(StatusCode::kUdsPathNotFound, address.path);
   }
   Socket s(NewSocket(sa.family));
   if (!s.valid()) {
