@@ -63,19 +63,12 @@ int NewSocket(int family) {
 }
 
 // The reactor batches frames itself: Nagle's delay would only add latency.
+// Set on connecting sockets and on listeners, whose accepted sockets inherit
+// it (Linux and Windows alike).
 void SetNoDelay(int fd, int family) {
   if (family == AF_UNIX) return;
   const int one = 1;
   ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-}
-
-int FamilyOf(int fd) {
-  sockaddr_storage ss{};
-  socklen_t len = sizeof(ss);
-  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) {
-    return AF_UNSPEC;
-  }
-  return ss.ss_family;
 }
 
 void SetLingerZero(int fd) {
@@ -141,6 +134,7 @@ absl::StatusOr<Socket> Socket::Listen(const Address& address) {
     const int one = 1;
     ::setsockopt(s.handle_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
     ::setsockopt(s.handle_, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+    SetNoDelay(s.handle_, sa.family);  // accepted sockets inherit it
   }
   if (::bind(s.handle_, sa.get(), sa.length) != 0) {
     return ToAbslStatus(
@@ -225,10 +219,7 @@ absl::Status Socket::FinishConnect() {
 absl::StatusOr<Socket> Socket::Accept() {
   const int fd =
       ::accept4(handle_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-  if (fd >= 0) {
-    SetNoDelay(fd, FamilyOf(fd));
-    return Socket(fd);
-  }
+  if (fd >= 0) return Socket(fd);
   const int err = errno;
   if (err == EAGAIN || err == EWOULDBLOCK || err == ECONNABORTED ||
       err == EINTR) {

@@ -110,20 +110,13 @@ SOCKET NewSocket(int family) {
 }
 
 // The reactor batches frames itself: Nagle's delay would only add latency.
+// Set on connecting sockets and on listeners, whose accepted sockets inherit
+// it (Linux and Windows alike).
 void SetNoDelay(SOCKET s, int family) {
   if (family == AF_UNIX) return;
   const BOOL one = TRUE;
   setsockopt(s, IPPROTO_TCP, TCP_NODELAY, reinterpret_cast<const char*>(&one),
              sizeof(one));
-}
-
-int FamilyOf(SOCKET s) {
-  sockaddr_storage ss{};
-  int len = sizeof(ss);
-  if (getsockname(s, reinterpret_cast<sockaddr*>(&ss), &len) != 0) {
-    return AF_UNSPEC;
-  }
-  return ss.ss_family;
 }
 
 }  // namespace
@@ -204,6 +197,7 @@ absl::StatusOr<Socket> Socket::Listen(const Address& address) {
     const BOOL one = TRUE;
     setsockopt(h, SOL_SOCKET, SO_REUSEADDR, reinterpret_cast<const char*>(&one),
                sizeof(one));
+    SetNoDelay(h, sa.family);  // accepted sockets inherit it
   } else {
     DeleteFileW(Wide(unlink_path).c_str());  // a stale file of a listener
   }
@@ -298,7 +292,6 @@ absl::StatusOr<Socket> Socket::Accept() {
   if (s != INVALID_SOCKET) {
     u_long non_blocking = 1;
     ioctlsocket(s, FIONBIO, &non_blocking);
-    SetNoDelay(s, FamilyOf(s));
     return Socket(static_cast<NativeSocket>(s));
   }
   const int err = WSAGetLastError();
