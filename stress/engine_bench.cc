@@ -16,7 +16,13 @@ namespace tofu::stress {
 namespace {
 
 constexpr absl::Duration kWait = absl::Seconds(30);
-constexpr size_t kWindowBytes = 8 << 20;
+// The sender keeps at most this much in flight. The window stays within the
+// pool (sized window + 64), as an application that uses the pool as its
+// memory budget would: beyond it each Get allocates and each return frees.
+// A few thousand small messages keep both I/O threads busy; many more only
+// spill the working set out of the caches.
+constexpr uint64_t kWindowMessages = 4096;
+constexpr uint64_t kWindowBytes = 8 << 20;
 
 // A receiving engine listening on a fresh address, and a sending engine
 // connected to it.
@@ -102,9 +108,10 @@ absl::StatusOr<Link> Connect(BenchTransport transport, uint16_t pool) {
 absl::StatusOr<ThroughputResult> EngineThroughput(BenchTransport transport,
                                                   size_t body,
                                                   uint64_t messages) {
-  const uint64_t window = std::max<uint64_t>(64, kWindowBytes / (body + 16));
-  absl::StatusOr<Link> link = Connect(
-      transport, static_cast<uint16_t>(std::min<uint64_t>(window + 64, 8192)));
+  const uint64_t window = std::min<uint64_t>(
+      kWindowMessages, std::max<uint64_t>(16, kWindowBytes / (body + 16)));
+  absl::StatusOr<Link> link =
+      Connect(transport, static_cast<uint16_t>(window + 64));
   if (!link.ok()) return link.status();
 
   // The receiver publishes its count under `mu` every `step` messages; the
