@@ -66,6 +66,25 @@ void FrameDecoder::Provide(MessagePtr message) {
   CheckComplete();
 }
 
+absl::Span<uint8_t> FrameDecoder::BodyRemainder() {
+  if (state_ != State::kNeedBytes || message_ == nullptr ||
+      message_->text_headers().size() < header_.text_headers_length) {
+    return {};
+  }
+  // Provide reserved the whole body, so the rest is within its capacity.
+  Buffer& body = message_->body();
+  return absl::MakeSpan(body.data() + body.size(),
+                        header_.body_length - body.size());
+}
+
+void FrameDecoder::CommitBody(size_t n) {
+  const absl::Span<uint8_t> rest = BodyRemainder();
+  if (rest.empty()) return;
+  Buffer& body = message_->body();
+  body.ResizeUninitialized(body.size() + std::min(n, rest.size()));
+  CheckComplete();
+}
+
 void FrameDecoder::CheckComplete() {
   if (message_->text_headers().size() == header_.text_headers_length &&
       message_->body().size() == header_.body_length) {

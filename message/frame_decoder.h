@@ -62,6 +62,14 @@ class FrameDecoder {
   // In kFrameReady: the complete frame. The decoder then waits for the next
   // header.
   MessagePtr TakeFrame();
+  // In kNeedBytes once the text headers are complete: the part of the body
+  // still to come, for the caller to read straight into (sparing large
+  // bodies a copy); empty otherwise. The span stays valid until the next call
+  // on the decoder.
+  absl::Span<uint8_t> BodyRemainder();
+  // Counts the first `n` bytes of BodyRemainder() (at most its size) as fed,
+  // as Feed would.
+  void CommitBody(size_t n);
   // In kFailed: invalid_message, invalid_headers_len or invalid_body_len.
   StatusCode error() const { return error_; }
   // True between frames: no partial frame is buffered (a clean place for EOF).

@@ -18,23 +18,39 @@ class MessagePool::Core final : public MessageOwner {
   void Release(Message* message) noexcept override {
     message->Reset();
     MessagePtr owned(message);
+    bool delete_core;
+    {
+      absl::MutexLock lock(&mu_);
+      delete_core = TakeBackLocked(owned);
+    }
+    if (delete_core) delete this;
+  }
+
+  // `mine`: messages of this pool, already reset.
+  void ReleaseAll(MessageQueue& mine) {
     bool delete_core = false;
     {
       absl::MutexLock lock(&mu_);
-      --stats_.in_use;
-      if (closed_ || idle_.size() >= max_) {
-        ++stats_.freed;
-        Orphan(owned);
-        delete_core = closed_ && stats_.in_use == 0;
-      } else {
-        idle_.PushFront(std::move(owned));
-        if (miss_pending_ && refill_) {
-          miss_pending_ = false;
-          refill_();
-        }
-      }
+      while (MessagePtr m = mine.PopFront()) delete_core = TakeBackLocked(m);
     }
     if (delete_core) delete this;
+  }
+
+  size_t GetBatch(size_t n, MessageQueue& out) {
+    absl::MutexLock lock(&mu_);
+    size_t taken = 0;
+    for (; taken < n; ++taken) {
+      MessagePtr m = idle_.PopFront();
+      if (m == nullptr) break;
+      out.PushBack(std::move(m));
+    }
+    if (taken == 0) {
+      ++stats_.misses;
+      miss_pending_ = true;
+    }
+    stats_.gets += taken;
+    stats_.in_use += taken;
+    return taken;
   }
 
   MessagePtr Get(AllocationStrategy strategy) {
@@ -88,6 +104,23 @@ class MessagePool::Core final : public MessageOwner {
   }
 
  private:
+  // Takes back a message that was in use (reset already); true when the pool
+  // is closed and this was the last one out, so the caller deletes us.
+  bool TakeBackLocked(MessagePtr& m) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    --stats_.in_use;
+    if (closed_ || idle_.size() >= max_) {
+      ++stats_.freed;
+      Orphan(m);
+      return closed_ && stats_.in_use == 0;
+    }
+    idle_.PushFront(std::move(m));
+    if (miss_pending_ && refill_) {
+      miss_pending_ = false;
+      refill_();
+    }
+    return false;
+  }
+
   MessagePtr NewMessageLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     ++stats_.allocated;
     MessagePtr m(new Message);
@@ -137,6 +170,21 @@ MessagePtr MessagePool::Get(AllocationStrategy strategy) {
   return core_->Get(strategy);
 }
 
+size_t MessagePool::GetBatch(size_t n, MessageQueue& out) {
+  return core_->GetBatch(n, out);
+}
+
+void MessagePool::Recycle(MessageQueue& messages) {
+  MessageQueue mine;
+  while (MessagePtr m = messages.PopFront()) {
+    if (OwnerOf(*m) == core_) {
+      m->Reset();
+      mine.PushBack(std::move(m));
+    }  // else dropped here, back to its own owner
+  }
+  if (!mine.empty()) core_->ReleaseAll(mine);
+}
+
 void MessagePool::SetRefillCallback(std::function<void()> callback) {
   core_->SetRefillCallback(std::move(callback));
 }
@@ -145,6 +193,10 @@ PoolStats MessagePool::stats() const { return core_->Stats(); }
 
 void MessagePool::SetOwner(Message& message, MessageOwner* owner) {
   message.owner_ = owner;
+}
+
+MessageOwner* MessagePool::OwnerOf(const Message& message) {
+  return message.owner_;
 }
 
 }  // namespace tofu

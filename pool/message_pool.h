@@ -6,6 +6,7 @@
 #include <functional>
 
 #include "message/message.h"
+#include "message/message_queue.h"
 
 namespace tofu {
 
@@ -55,6 +56,18 @@ class MessagePool {
   // Thread-safe. Returned messages are reset (header zeroed, buffers empty).
   MessagePtr Get(AllocationStrategy strategy);
 
+  // The batch forms of Get(kPoolOnly) and of dropping messages, for a thread
+  // that takes and returns many messages at a time (the I/O thread): one lock
+  // for the lot.
+  //
+  // Moves up to `n` idle messages to the back of `out` and returns how many;
+  // 0 counts as a miss, as Get(kPoolOnly) returning nullptr does.
+  size_t GetBatch(size_t n, MessageQueue& out);
+  // Takes every message of `messages`: those of this pool are reset and
+  // returned as if dropped one by one; any other (another pool's, or one
+  // without a pool) is dropped as usual.
+  void Recycle(MessageQueue& messages);
+
   // Called when a message is returned after a kPoolOnly get found the pool
   // empty, once per such miss episode: the engine's cue that a starved reader
   // can resume. It runs on the returning thread with the pool's lock held, so
@@ -70,6 +83,7 @@ class MessagePool {
  private:
   class Core;
   static void SetOwner(Message& message, MessageOwner* owner);
+  static MessageOwner* OwnerOf(const Message& message);
 
   Core* core_;
   uint16_t initial_;

@@ -6,6 +6,7 @@
 
 #include "gtest/gtest.h"
 #include "message/message.h"
+#include "message/message_queue.h"
 
 namespace tofu {
 namespace {
@@ -106,6 +107,56 @@ TEST(MessagePool, RefillCallbackFiresOncePerMissEpisode) {
   EXPECT_EQ(pool.Get(AllocationStrategy::kPoolOnly), nullptr);
   d.reset();
   EXPECT_EQ(refills, 1);
+}
+
+TEST(MessagePool, GetBatchTakesWhatIsIdleAndCountsAnEmptyPoolAsAMiss) {
+  MessagePool pool(PoolOptions{.initial = 3, .max = 3});
+  int refills = 0;
+  pool.SetRefillCallback([&refills] { ++refills; });
+  MessageQueue got;
+  EXPECT_EQ(pool.GetBatch(2, got), 2u);
+  EXPECT_EQ(got.size(), 2u);
+  EXPECT_EQ(pool.GetBatch(5, got), 1u);  // only one was left
+  EXPECT_EQ(got.size(), 3u);
+  EXPECT_EQ(pool.GetBatch(5, got), 0u);
+  PoolStats s = pool.stats();
+  EXPECT_EQ(s.gets, 3u);
+  EXPECT_EQ(s.misses, 1u);
+  EXPECT_EQ(s.in_use, 3u);
+  EXPECT_EQ(s.idle, 0u);
+  got.PopFront().reset();  // the miss episode ends with the first return
+  EXPECT_EQ(refills, 1);
+}
+
+TEST(MessagePool, RecycleResetsOwnMessagesAndDropsOthersToTheirOwners) {
+  MessagePool pool(PoolOptions{.initial = 2, .max = 2});
+  MessagePool other(PoolOptions{.initial = 1, .max = 1});
+  int refills = 0;
+  pool.SetRefillCallback([&refills] { ++refills; });
+  MessageQueue out;
+  ASSERT_EQ(pool.GetBatch(2, out), 2u);
+  EXPECT_EQ(pool.GetBatch(1, out), 0u);  // a miss: the next return refills
+  out.front()->body().Append("used");
+  out.front()->header().message_id = 7;
+  out.PushBack(pool.Get(AllocationStrategy::kAlways));  // a third, over max
+  out.PushBack(other.Get(AllocationStrategy::kPoolOnly));
+  out.PushBack(Message::Create());  // no pool at all: deleted (LeakSanitizer)
+  pool.Recycle(out);
+  EXPECT_TRUE(out.empty());
+  EXPECT_EQ(refills, 1);
+  const PoolStats s = pool.stats();
+  EXPECT_EQ(s.in_use, 0u);
+  EXPECT_EQ(s.idle, 2u);
+  EXPECT_EQ(s.freed, 1u);  // the one over max
+  EXPECT_EQ(other.stats().idle, 1u);
+  EXPECT_EQ(other.stats().in_use, 0u);
+  for (int i = 0; i < 2; ++i) {
+    MessagePtr m = pool.Get(AllocationStrategy::kPoolOnly);
+    ASSERT_NE(m, nullptr);
+    EXPECT_EQ(m->header(), BinaryHeader());
+    EXPECT_TRUE(m->body().empty());
+    out.PushBack(std::move(m));
+  }
 }
 
 TEST(MessagePool, MessagesMayOutliveThePool) {

@@ -59,6 +59,9 @@ struct Channel {
 
   // Incoming.
   FrameDecoder decoder;
+  // The last frame header announced a large body: reads that fetch headers
+  // stay short, so the bodies themselves are read straight into messages.
+  bool large_bodies = false;
   // Pool starved: bytes read but not decoded yet, kept until messages come
   // back.
   bool starved = false;

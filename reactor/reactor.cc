@@ -19,6 +19,17 @@ constexpr size_t kReadBufferSize = 256 * 1024;
 constexpr size_t kMaxSlices = 1024;
 // Bytes queued for one vectored write at most.
 constexpr size_t kMaxBatchBytes = 1024 * 1024;
+// Reads per readiness event at most, so one busy channel cannot starve the
+// rest.
+constexpr int kReadsPerEvent = 4;
+// A body with at least this much still to come is read straight into its
+// message rather than through the read buffer.
+constexpr size_t kDirectReadMin = 16 * 1024;
+// The read buffer's share of a read while large bodies flow: a header and the
+// start of its body.
+constexpr size_t kHeaderReadSize = 4 * 1024;
+// Pool messages taken at a time for decoding (see Reactor::spare_).
+constexpr size_t kSpareBatch = 128;
 // Connections accepted per readiness event, so one busy listener cannot starve
 // the rest.
 constexpr int kMaxAcceptsPerEvent = 256;
@@ -101,6 +112,11 @@ Reactor::Reactor(NetworkSession session, PoolOptions pool_options,
 Reactor::~Reactor() { Shutdown(); }
 
 void Reactor::Wake() {
+  // The plain load spares a busy stream of posts a read-modify-write of a
+  // line the I/O thread also writes. A stale true is harmless: every waker
+  // publishes its work under a lock (mu_, or the pool's for refills) that
+  // the loop takes after it clears the flag, so the loop sees the work.
+  if (wake_pending_.load(std::memory_order_acquire)) return;
   if (!wake_pending_.exchange(true, std::memory_order_acq_rel))
     notifier_->Notify();
 }
@@ -228,6 +244,7 @@ bool Reactor::RunOnce(absl::Duration timeout) {
     }
     FlushDeliveries();
     CloseEverything();
+    ReturnToPool();
     finished_ = true;
     return false;
   }
@@ -254,10 +271,16 @@ void Reactor::FinishIteration() {
     delivered_frames_ = false;
     inline_credit_.store(true, std::memory_order_release);
   }
+  ReturnToPool();
+}
+
+void Reactor::ReturnToPool() {
+  pool_.Recycle(sent_);
+  pool_.Recycle(spare_);
 }
 
 bool Reactor::TryRunPostedInline() {
-  if (!inline_posts_ ||
+  if (!inline_posts_ || !inline_credit_.load(std::memory_order_relaxed) ||
       !inline_credit_.exchange(false, std::memory_order_acq_rel) ||
       !io_mu_.TryLock()) {
     return false;
@@ -500,11 +523,31 @@ void Reactor::ResumeListeners() {
 }
 
 bool Reactor::ReadFrom(ChannelToken token, Channel& ch) {
-  if (ch.starved) return true;
-  const IoResult r = ch.stream->ReadSome(absl::MakeSpan(read_buffer_));
+  IoResult r;
+  for (int i = 0; i < kReadsPerEvent; ++i) {
+    if (ch.starved) return true;
+    // A large body still to come is read straight into its message; anything
+    // else through read_buffer_, short while large bodies flow (see
+    // Channel::large_bodies).
+    const absl::Span<uint8_t> body = ch.decoder.BodyRemainder();
+    const bool direct = body.size() >= kDirectReadMin;
+    const absl::Span<uint8_t> into =
+        direct ? body
+               : absl::MakeSpan(read_buffer_.data(), ch.large_bodies
+                                                         ? kHeaderReadSize
+                                                         : read_buffer_.size());
+    r = ch.stream->ReadSome(into);
+    if (r.kind != IoResult::Kind::kDone) break;
+    if (direct) ch.decoder.CommitBody(r.bytes);
+    if (!Consume(token, ch, direct ? nullptr : into.data(),
+                 direct ? 0 : r.bytes)) {
+      return false;
+    }
+    // A short read emptied the socket; a full one may have left more.
+    if (r.bytes < into.size()) return true;
+  }
   switch (r.kind) {
     case IoResult::Kind::kDone:
-      return Consume(token, ch, read_buffer_.data(), r.bytes);
     case IoResult::Kind::kWouldBlock:
       return true;
     case IoResult::Kind::kClosed:
@@ -527,7 +570,14 @@ bool Reactor::Consume(ChannelToken token, Channel& ch, const uint8_t* data,
   while (true) {
     switch (ch.decoder.state()) {
       case FrameDecoder::State::kNeedMessage: {
-        MessagePtr m = pool_.Get(AllocationStrategy::kPoolOnly);
+        if (spare_.empty()) {
+          // No more than the frames that can start in what is left (one for
+          // a frame in progress), so a small read leaves the pool alone.
+          pool_.GetBatch(
+              std::min(kSpareBatch, (size - pos) / kBinaryHeaderSize + 1),
+              spare_);
+        }
+        MessagePtr m = spare_.PopFront();
         if (m == nullptr) {
           // Starved: keep the rest, stop reading, tell the application once.
           ch.pending_input.assign(data + pos, data + size);
@@ -543,6 +593,8 @@ bool Reactor::Consume(ChannelToken token, Channel& ch, const uint8_t* data,
           }
           return true;
         }
+        ch.large_bodies =
+            ch.decoder.pending_header().body_length >= kDirectReadMin;
         ch.decoder.Provide(std::move(m));
         break;
       }
@@ -629,6 +681,7 @@ bool Reactor::Send(ChannelToken token, Channel& ch) {
         if (sent->header().op_code == OpCode::kByeResponse)
           ch.bye_response_sent = true;
       }
+      sent_.PushBack(std::move(sent));
     }
     if (ch.send_closed && ch.encoder.empty()) break;
   }

@@ -142,6 +142,7 @@ class Reactor {
   // that must follow them).
   void Deliver(GroupInbox* group, MessagePtr message);
   void FlushDeliveries();
+  void ReturnToPool();
   // Hands `message` back to `group` with `status` and origin engine.
   void ReturnToApp(GroupInbox* group, MessagePtr message, StatusCode status);
   MessagePtr NewSignal(StatusCode status, uint16_t channel,
@@ -185,6 +186,11 @@ class Reactor {
   std::vector<ChannelToken> dirty_;  // channels with new frames to send
   std::vector<ChannelToken> starved_;  // channels waiting for pool messages
   std::vector<uint8_t> read_buffer_;
+  // Pool messages taken a batch at a time for decoding, and messages written
+  // out; both go back to the pool with one lock at the end of the iteration
+  // (ReturnToPool), so the pool sees whole iterations.
+  MessageQueue spare_;
+  MessageQueue sent_;
   struct PendingDelivery {
     GroupInbox* group;
     MessageQueue messages;
