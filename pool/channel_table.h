@@ -82,7 +82,7 @@ class ChannelTable {
       slot = new Slot;
       slots_[number].store(slot, std::memory_order_release);
     }
-    slot->owner = owner;
+    slot->owner.store(owner, std::memory_order_relaxed);
     slot->state.emplace(std::forward<Args>(args)...);
     const uint32_t generation =
         slot->generation.load(std::memory_order_relaxed) + 1;
@@ -97,6 +97,22 @@ class ChannelTable {
   // open) or invalid_channel_group (someone else's).
   absl::StatusOr<ChannelToken> CheckOwner(uint16_t number,
                                           uint64_t owner) const {
+    // Without the lock for the common answer (open and `owner`'s), as a
+    // seqlock reader: the owner read between two equal, odd generations
+    // belongs to that opening (an owner changes only while closed).
+    if (number >= kMinChannelNumber && number <= kMaxChannelNumber) {
+      if (const Slot* slot = slots_[number].load(std::memory_order_acquire)) {
+        const uint32_t before =
+            slot->generation.load(std::memory_order_acquire);
+        const uint64_t slot_owner = slot->owner.load(std::memory_order_relaxed);
+        std::atomic_thread_fence(std::memory_order_acquire);
+        if (IsOpenGeneration(before) && slot_owner == owner &&
+            slot->generation.load(std::memory_order_relaxed) == before) {
+          return ChannelToken{number, before};
+        }
+      }
+    }
+    // Every other answer under the lock.
     absl::MutexLock lock(&mu_);
     const Slot* slot = OpenSlotLocked(number);
     if (slot == nullptr) {
@@ -104,11 +120,13 @@ class ChannelTable {
           number >= kMinChannelNumber && number <= kMaxChannelNumber
               ? slots_[number].load(std::memory_order_relaxed)
               : nullptr;
-      return ToAbslStatus(closed != nullptr && closed->owner == owner
-                              ? StatusCode::kChannelClosed
-                              : StatusCode::kInvalidChannelNumber);
+      return ToAbslStatus(
+          closed != nullptr &&
+                  closed->owner.load(std::memory_order_relaxed) == owner
+              ? StatusCode::kChannelClosed
+              : StatusCode::kInvalidChannelNumber);
     }
-    if (slot->owner != owner)
+    if (slot->owner.load(std::memory_order_relaxed) != owner)
       return ToAbslStatus(StatusCode::kInvalidChannelGroup);
     return ChannelToken{number,
                         slot->generation.load(std::memory_order_relaxed)};
@@ -161,7 +179,8 @@ class ChannelTable {
   struct Slot {
     // Odd while open, even while closed; bumped on every open and close.
     std::atomic<uint32_t> generation{0};
-    uint64_t owner = 0;
+    // Written under the lock while closed; read by CheckOwner without it.
+    std::atomic<uint64_t> owner{0};
     std::optional<State> state;
   };
 

@@ -1,9 +1,11 @@
 #include "pool/channel_table.h"
 
+#include <atomic>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "gtest/gtest.h"
 #include "message/status.h"
@@ -135,6 +137,41 @@ TEST(ChannelTable, ConcurrentOpenAndCloseGiveUniqueNumbers) {
       EXPECT_TRUE(packed.insert(token.Pack()).second);
   }
   EXPECT_EQ(table.open_count(), size_t{kThreads} * kPerThread / 2);
+}
+
+// CheckOwner answers the common case without the lock: racing opens and
+// closes, every token it hands out names an opening of the asking owner.
+TEST(ChannelTable, CheckOwnerRacingOpenAndCloseNeverAnswersForAnotherOwner) {
+  ChannelTable<State> table(/*quarantine=*/0);
+  constexpr int kOpenings = 20000;
+  std::atomic<uint16_t> latest{0};
+  std::atomic<bool> done{false};
+  absl::flat_hash_map<uint64_t, uint64_t> owner_of;  // packed token -> owner
+  std::thread writer([&] {
+    for (int i = 0; i < kOpenings; ++i) {
+      const uint64_t owner = 1 + i % 2;
+      auto token = table.Open(owner, "s");
+      ASSERT_TRUE(token.ok());
+      owner_of[token->Pack()] = owner;
+      latest.store(token->number, std::memory_order_release);
+      ASSERT_TRUE(table.Close(*token));
+    }
+    done.store(true, std::memory_order_release);
+  });
+  std::vector<ChannelToken> answered;
+  while (!done.load(std::memory_order_acquire)) {
+    const uint16_t n = latest.load(std::memory_order_acquire);
+    for (uint16_t m = n; m <= n + 1 && m >= kMinChannelNumber; ++m) {
+      absl::StatusOr<ChannelToken> t = table.CheckOwner(m, /*owner=*/1);
+      if (t.ok()) answered.push_back(*t);
+    }
+  }
+  writer.join();
+  for (const ChannelToken& t : answered) {
+    auto it = owner_of.find(t.Pack());
+    ASSERT_NE(it, owner_of.end()) << t.number << "/" << t.generation;
+    EXPECT_EQ(it->second, 1u) << t.number << "/" << t.generation;
+  }
 }
 
 }  // namespace
