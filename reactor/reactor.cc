@@ -66,7 +66,7 @@ void RewriteListenOn(Message& message, const std::string& value) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Reactor>> Reactor::Create(
-    PoolOptions pool_options, absl::Duration receive_spin) {
+    PoolOptions pool_options, Spin spin) {
   absl::StatusOr<std::unique_ptr<Poller>> poller = CreatePoller();
   if (!poller.ok()) return poller.status();
   absl::StatusOr<std::unique_ptr<Reactor>> reactor =
@@ -74,12 +74,9 @@ absl::StatusOr<std::unique_ptr<Reactor>> Reactor::Create(
   if (!reactor.ok()) return reactor;
   Reactor* r = reactor->get();
   r->driven_ = false;
-  r->receive_spin_ = receive_spin;
+  r->receive_spin_ = spin.receive;
   r->inline_posts_ = r->poller_->SupportsConcurrentControl();
-  r->thread_ = std::thread([r] {
-    while (r->RunOnce(absl::InfiniteDuration())) {
-    }
-  });
+  r->thread_ = std::thread([r, io_spin = spin.io] { r->Loop(io_spin); });
   return reactor;
 }
 
@@ -216,7 +213,26 @@ void Reactor::Shutdown() {
   pool_.SetRefillCallback(nullptr);
 }
 
-bool Reactor::RunOnce(absl::Duration timeout) {
+void Reactor::Loop(absl::Duration io_spin) {
+  // After an iteration that had events, poll without blocking (yielding the
+  // CPU in between) until `io_spin` passes with none: work that arrives
+  // meanwhile costs no wake-up of this thread.
+  absl::Time last_event = absl::InfinitePast();
+  while (true) {
+    const bool spin = absl::Now() - last_event < io_spin;
+    if (!RunOnce(spin ? absl::ZeroDuration() : absl::InfiniteDuration(),
+                 /*skip_if_idle=*/spin)) {
+      return;
+    }
+    if (!events_.empty()) {
+      last_event = absl::Now();
+    } else if (spin) {
+      std::this_thread::yield();
+    }
+  }
+}
+
+bool Reactor::RunOnce(absl::Duration timeout, bool skip_if_idle) {
   if (finished_) return false;
   if (has_paused_listeners_.load(std::memory_order_relaxed)) {
     timeout = std::min(timeout, kAcceptRetry);  // to retry paused listeners
@@ -224,6 +240,9 @@ bool Reactor::RunOnce(absl::Duration timeout) {
   // A failed wait ends the loop, as a shutdown does.
   bool stop = !poller_->Wait(timeout, events_).ok();
   if (stop) events_.clear();
+  // Every post either ran inline or woke the notifier, so with no event
+  // there is nothing to do; io_mu_ stays free for Post's inline path.
+  if (skip_if_idle && !stop && events_.empty()) return true;
   absl::MutexLock io(&io_mu_);
   for (const PollEvent& event : events_) {
     if (event.token == kNotifierToken) {

@@ -47,12 +47,20 @@ namespace tofu {
 // deterministic, for tests and fuzzers; everything then happens on one thread.
 class Reactor {
  public:
+  // Busy-polling before sleeping, which trades CPU for wake-ups.
+  struct Spin {
+    // How long each group's WaitReceive spins before it sleeps (see
+    // GroupInbox).
+    absl::Duration receive = absl::ZeroDuration();
+    // How long the I/O thread keeps polling without blocking after an
+    // iteration that had events.
+    absl::Duration io = absl::ZeroDuration();
+  };
+
   // The engine's reactor: the platform's poller, the system's sockets, and
   // its own I/O thread.
-  // `receive_spin`: how long each group's WaitReceive spins before it sleeps
-  // (see GroupInbox).
   static absl::StatusOr<std::unique_ptr<Reactor>> Create(
-      PoolOptions pool_options, absl::Duration receive_spin);
+      PoolOptions pool_options, Spin spin);
   static absl::StatusOr<std::unique_ptr<Reactor>> CreateDriven(
       PoolOptions pool_options, std::unique_ptr<Poller> poller,
       std::unique_ptr<Network> network);
@@ -60,7 +68,8 @@ class Reactor {
 
   // Driven reactors only: one loop iteration, waiting at most `timeout` for
   // readiness. False once the reactor has shut down (everything closed).
-  bool RunOnce(absl::Duration timeout);
+  // With `skip_if_idle`, an iteration without events does nothing more.
+  bool RunOnce(absl::Duration timeout, bool skip_if_idle = false);
 
   MessagePool& pool() { return pool_; }
 
@@ -93,6 +102,9 @@ class Reactor {
           std::unique_ptr<Poller> poller, std::unique_ptr<Notifier> notifier,
           std::unique_ptr<Network> network);
 
+  // The I/O thread's body: RunOnce until shutdown, spinning as Spin::io
+  // says.
+  void Loop(absl::Duration io_spin);
   void Wake();
   // The rest of an iteration once events and posts are handled: resume
   // starved channels, write what is queued, hand over deliveries.

@@ -135,6 +135,7 @@ Options EngineOptionsFor(const PointSpec& spec, const SweepOptions& options) {
   if (options.receive_spin.has_value()) {
     engine.receive_spin = *options.receive_spin;
   }
+  if (options.io_spin.has_value()) engine.io_spin = *options.io_spin;
   return engine;
 }
 

@@ -100,6 +100,9 @@ ABSL_FLAG(int64_t, pool_messages, kDefaults.pool_messages,
 ABSL_FLAG(absl::Duration, receive_spin, tofu::Options().receive_spin,
           "how long each engine's WaitReceive spins before it sleeps "
           "(tofu::Options::receive_spin; 0 = never)");
+ABSL_FLAG(absl::Duration, io_spin, tofu::Options().io_spin,
+          "how long each engine's I/O thread keeps polling after its last "
+          "event before it sleeps (tofu::Options::io_spin; 0 = never)");
 ABSL_FLAG(absl::Duration, timeout, kDefaults.timeout,
           "longest wait for any one event before a point fails");
 ABSL_FLAG(std::string, listen, kDefaults.listen,
@@ -130,6 +133,7 @@ SweepFlags FlagsFromCommandLine() {
   f.churn_messages = absl::GetFlag(FLAGS_churn_messages);
   f.pool_messages = absl::GetFlag(FLAGS_pool_messages);
   f.receive_spin = absl::GetFlag(FLAGS_receive_spin);
+  f.io_spin = absl::GetFlag(FLAGS_io_spin);
   f.timeout = absl::GetFlag(FLAGS_timeout);
   f.listen = absl::GetFlag(FLAGS_listen);
   f.connect = absl::GetFlag(FLAGS_connect);

@@ -155,6 +155,9 @@ absl::StatusOr<SweepOptions> MakeSweepOptions(const SweepFlags& flags) {
       *flags.receive_spin < absl::ZeroDuration()) {
     return Invalid("receive_spin", "must not be negative");
   }
+  if (flags.io_spin.has_value() && *flags.io_spin < absl::ZeroDuration()) {
+    return Invalid("io_spin", "must not be negative");
+  }
   if (flags.timeout <= absl::ZeroDuration()) {
     return Invalid("timeout", "must be positive");
   }
@@ -166,6 +169,7 @@ absl::StatusOr<SweepOptions> MakeSweepOptions(const SweepFlags& flags) {
   o.churn_messages = static_cast<int>(flags.churn_messages);
   o.pool_messages = static_cast<int>(flags.pool_messages);
   o.receive_spin = flags.receive_spin;
+  o.io_spin = flags.io_spin;
   o.timeout = flags.timeout;
 
   if (!flags.listen.empty() && !flags.connect.empty()) {

@@ -50,8 +50,10 @@ struct SweepFlags {
   bool churn = false;
   int64_t churn_messages = 10;
   int64_t pool_messages = 0;
-  // The engines' WaitReceive spin; nullopt keeps the engine's default.
+  // The engines' WaitReceive and I/O thread spins; nullopt keeps the engine's
+  // default.
   std::optional<absl::Duration> receive_spin;
+  std::optional<absl::Duration> io_spin;
   absl::Duration timeout = absl::Seconds(10);
   std::string listen;
   std::string connect;
@@ -71,6 +73,7 @@ struct SweepOptions {
   int churn_messages = 10;
   int pool_messages = 0;                       // per engine; 0 = automatic
   std::optional<absl::Duration> receive_spin;  // nullopt: the engine's default
+  std::optional<absl::Duration> io_spin;       // nullopt: the engine's default
   absl::Duration timeout = absl::Seconds(10);
   // Exactly one half only: serve here (server role) ...
   std::optional<Address> listen;

@@ -66,6 +66,7 @@ TEST(MakeSweepOptions, RejectsEachBadFlagByName) {
       {[](SweepFlags& f) { f.pool_messages = 70000; }, "--pool_messages"},
       {[](SweepFlags& f) { f.receive_spin = -absl::Microseconds(1); },
        "--receive_spin"},
+      {[](SweepFlags& f) { f.io_spin = -absl::Microseconds(1); }, "--io_spin"},
       {[](SweepFlags& f) { f.timeout = absl::ZeroDuration(); }, "--timeout"},
       {[](SweepFlags& f) { f.duration = -absl::Seconds(1); }, "--duration"},
       {[](SweepFlags& f) {

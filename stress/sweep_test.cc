@@ -31,8 +31,8 @@ SweepOptions Tiny(bool churn) {
   flags.client_threads = 2;
   flags.churn = churn;
   flags.churn_messages = 7;  // 3 cycles of 7, 7 and 6
-  // The churn sweep also runs its engines without the receive spin.
-  if (churn) flags.receive_spin = absl::ZeroDuration();
+  // The churn sweep also runs its engines without the spins.
+  if (churn) flags.receive_spin = flags.io_spin = absl::ZeroDuration();
   absl::StatusOr<SweepOptions> options = MakeSweepOptions(flags);
   EXPECT_TRUE(options.ok()) << options.status();
   return *options;

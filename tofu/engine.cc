@@ -41,11 +41,14 @@ void ChannelGroup::Destroy() {
 }
 
 absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(Options options) {
+  // With one CPU a spinning thread only delays the one it waits for.
+  const bool spin = std::thread::hardware_concurrency() > 1;
   absl::StatusOr<std::unique_ptr<Reactor>> reactor = Reactor::Create(
       PoolOptions{.initial = options.initial_pool_messages,
                   .max = options.max_pool_messages},
-      std::thread::hardware_concurrency() > 1 ? options.receive_spin
-                                              : absl::ZeroDuration());
+      Reactor::Spin{
+          .receive = spin ? options.receive_spin : absl::ZeroDuration(),
+          .io = spin ? options.io_spin : absl::ZeroDuration()});
   if (!reactor.ok()) return reactor.status();
   return std::unique_ptr<Engine>(
       new Engine(std::shared_ptr<Reactor>(std::move(*reactor))));

@@ -47,6 +47,12 @@ struct Options {
   // the price is up to this much CPU per empty wait. Zero turns it off; it is
   // always off on a machine with one CPU.
   absl::Duration receive_spin = absl::Microseconds(50);
+  // How long the engine's I/O thread keeps polling its sockets and queue
+  // without sleeping after its last event. Traffic that continues meanwhile
+  // (a stream, the next request) reaches the sockets without waking the
+  // thread; the price is up to this much CPU each time traffic stops. Zero
+  // turns it off; it is always off on a machine with one CPU.
+  absl::Duration io_spin = absl::Microseconds(50);
 };
 
 // A set of channels with one inbox. Destroying it (Destroy() or the destructor)
