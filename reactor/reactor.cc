@@ -545,25 +545,23 @@ bool Reactor::ReadFrom(ChannelToken token, Channel& ch) {
   IoResult r;
   for (int i = 0; i < kReadsPerEvent; ++i) {
     if (ch.starved) return true;
-    // A large body still to come is read straight into its message; anything
-    // else through read_buffer_, short while large bodies flow (see
-    // Channel::large_bodies).
-    const absl::Span<uint8_t> body = ch.decoder.BodyRemainder();
-    const bool direct = body.size() >= kDirectReadMin;
-    const absl::Span<uint8_t> into =
-        direct ? body
-               : absl::MakeSpan(read_buffer_.data(), ch.large_bodies
-                                                         ? kHeaderReadSize
-                                                         : read_buffer_.size());
-    r = ch.stream->ReadSome(into);
+    // A large body still to come is read straight into its message, and what
+    // follows it into read_buffer_, in the same call; read_buffer_'s share
+    // stays short while large bodies flow (see Channel::large_bodies), so the
+    // next body is mostly read directly too.
+    absl::Span<uint8_t> body = ch.decoder.BodyRemainder();
+    if (body.size() < kDirectReadMin) body = {};
+    const absl::Span<uint8_t> buffer(
+        read_buffer_.data(),
+        ch.large_bodies ? kHeaderReadSize : read_buffer_.size());
+    r = ch.stream->ReadSome(body.empty() ? buffer : body,
+                            body.empty() ? absl::Span<uint8_t>() : buffer);
     if (r.kind != IoResult::Kind::kDone) break;
-    if (direct) ch.decoder.CommitBody(r.bytes);
-    if (!Consume(token, ch, direct ? nullptr : into.data(),
-                 direct ? 0 : r.bytes)) {
-      return false;
-    }
+    const size_t direct = std::min(r.bytes, body.size());
+    if (direct > 0) ch.decoder.CommitBody(direct);
+    if (!Consume(token, ch, buffer.data(), r.bytes - direct)) return false;
     // A short read emptied the socket; a full one may have left more.
-    if (r.bytes < into.size()) return true;
+    if (r.bytes < body.size() + buffer.size()) return true;
   }
   switch (r.kind) {
     case IoResult::Kind::kDone:

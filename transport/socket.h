@@ -68,7 +68,9 @@ class Socket {
   // pending, or an error (accept_failed).
   absl::StatusOr<Socket> Accept();
 
-  IoResult ReadSome(absl::Span<uint8_t> buffer);
+  // Reads what is available into `first`, then into `second` once `first` is
+  // full, with one system call.
+  IoResult ReadSome(absl::Span<uint8_t> first, absl::Span<uint8_t> second = {});
   IoResult WriteV(absl::Span<const IoSlice> slices);
 
   // Closes at once with a reset (SO_LINGER 0): for aborts.

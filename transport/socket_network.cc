@@ -21,8 +21,10 @@ class SocketStream final : public Stream {
     if (!accepted->valid()) return nullptr;
     return std::make_unique<SocketStream>(std::move(*accepted));
   }
-  IoResult ReadSome(absl::Span<uint8_t> buffer) override {
-    return socket_.ReadSome(buffer);
+  using Stream::ReadSome;
+  IoResult ReadSome(absl::Span<uint8_t> first,
+                    absl::Span<uint8_t> second) override {
+    return socket_.ReadSome(first, second);
   }
   IoResult WriteV(absl::Span<const IoSlice> slices) override {
     return socket_.WriteV(slices);

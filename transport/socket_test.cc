@@ -93,6 +93,24 @@ void RoundTrip(Address::Transport t, const std::string& where) {
   EXPECT_EQ(ReadExactly(server, data.size()), data);
   WriteAll(server, data);
   EXPECT_EQ(ReadExactly(*client, data.size()), data);
+
+  // One read into two buffers: the first fills before the second gets a byte.
+  WriteAll(*client, data);
+  uint8_t first[10];
+  uint8_t second[2000];
+  IoResult r;
+  for (int i = 0; i < 1000000; ++i) {
+    r = server.ReadSome(absl::MakeSpan(first), absl::MakeSpan(second));
+    if (r.kind != IoResult::Kind::kWouldBlock) break;
+  }
+  ASSERT_EQ(r.kind, IoResult::Kind::kDone);
+  std::string got(reinterpret_cast<char*>(first),
+                  std::min(r.bytes, sizeof(first)));
+  if (r.bytes > sizeof(first)) {
+    got.append(reinterpret_cast<char*>(second), r.bytes - sizeof(first));
+  }
+  got += ReadExactly(server, data.size() - got.size());
+  EXPECT_EQ(got, data);
   client->Close();
   EXPECT_EQ(ReadExactly(server, 1), "");
 }

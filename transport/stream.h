@@ -31,7 +31,11 @@ class Stream {
   virtual absl::Status FinishConnect() = 0;
   // One pending connection; nullptr when none is pending; accept_failed.
   virtual absl::StatusOr<std::unique_ptr<Stream>> Accept() = 0;
-  virtual IoResult ReadSome(absl::Span<uint8_t> buffer) = 0;
+  // Reads what is available into `first`, then into `second` once `first` is
+  // full, with one system call.
+  virtual IoResult ReadSome(absl::Span<uint8_t> first,
+                            absl::Span<uint8_t> second) = 0;
+  IoResult ReadSome(absl::Span<uint8_t> buffer) { return ReadSome(buffer, {}); }
   virtual IoResult WriteV(absl::Span<const IoSlice> slices) = 0;
   // Closes with a reset.
   virtual void Abort() = 0;

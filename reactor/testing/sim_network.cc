@@ -199,30 +199,25 @@ class SimStream final : public Stream {
     return std::make_unique<SimStream>(core_, accepted);
   }
 
-  IoResult ReadSome(absl::Span<uint8_t> buffer) override {
+  using Stream::ReadSome;
+  IoResult ReadSome(absl::Span<uint8_t> first,
+                    absl::Span<uint8_t> second) override {
+    // As one system call would: `first` fills before `second` gets a byte,
+    // and the read chunk limits the two together.
+    IoResult r = ReadInto(first);
+    if (r.kind != IoResult::Kind::kDone || r.bytes < first.size() ||
+        second.empty()) {
+      return r;
+    }
     Endpoint* e = Connection("ReadSome");
-    if (e == nullptr) return IoResult{IoResult::Kind::kError, 0, kResetError};
-    if (e->connect != StreamInfo::Connect::kDone) {
-      core_->Violation(absl::StrCat("ReadSome on stream ", handle_,
-                                    " before its connect finished"));
-      return IoResult{IoResult::Kind::kWouldBlock, 0, 0};
-    }
-    if (e->peer_reset) return IoResult{IoResult::Kind::kError, 0, kResetError};
-    const size_t unread = e->inbound.size() - e->read_pos;
-    if (unread > 0 && !buffer.empty()) {
-      const size_t n = std::min({unread, e->read_chunk, buffer.size()});
-      std::memcpy(buffer.data(), e->inbound.data() + e->read_pos, n);
-      e->read_pos += n;
-      if (e->read_pos == e->inbound.size()) {
-        e->inbound.clear();
-        e->read_pos = 0;
-      }
-      return IoResult::Done(n);
-    }
-    if (unread == 0 && e->peer_closed) {
-      return IoResult{IoResult::Kind::kClosed, 0, 0};
-    }
-    return IoResult{IoResult::Kind::kWouldBlock, 0, 0};
+    const size_t chunk = e->read_chunk;
+    if (chunk != kUnlimited && r.bytes >= chunk) return r;
+    const size_t saved = e->read_chunk;
+    if (chunk != kUnlimited) e->read_chunk = chunk - r.bytes;
+    const IoResult more = ReadInto(second);
+    e->read_chunk = saved;
+    if (more.kind == IoResult::Kind::kDone) r.bytes += more.bytes;
+    return r;
   }
 
   IoResult WriteV(absl::Span<const IoSlice> slices) override {
@@ -252,6 +247,32 @@ class SimStream final : public Stream {
   void Close() override { End(StreamInfo::End::kClosed, "Close"); }
 
  private:
+  IoResult ReadInto(absl::Span<uint8_t> buffer) {
+    Endpoint* e = Connection("ReadSome");
+    if (e == nullptr) return IoResult{IoResult::Kind::kError, 0, kResetError};
+    if (e->connect != StreamInfo::Connect::kDone) {
+      core_->Violation(absl::StrCat("ReadSome on stream ", handle_,
+                                    " before its connect finished"));
+      return IoResult{IoResult::Kind::kWouldBlock, 0, 0};
+    }
+    if (e->peer_reset) return IoResult{IoResult::Kind::kError, 0, kResetError};
+    const size_t unread = e->inbound.size() - e->read_pos;
+    if (unread > 0 && !buffer.empty()) {
+      const size_t n = std::min({unread, e->read_chunk, buffer.size()});
+      std::memcpy(buffer.data(), e->inbound.data() + e->read_pos, n);
+      e->read_pos += n;
+      if (e->read_pos == e->inbound.size()) {
+        e->inbound.clear();
+        e->read_pos = 0;
+      }
+      return IoResult::Done(n);
+    }
+    if (unread == 0 && e->peer_closed) {
+      return IoResult{IoResult::Kind::kClosed, 0, 0};
+    }
+    return IoResult{IoResult::Kind::kWouldBlock, 0, 0};
+  }
+
   // The endpoint of an open connection (not a listener), or null.
   Endpoint* Connection(absl::string_view call) {
     Endpoint* e = core_->Use(handle_, call);

@@ -219,6 +219,30 @@ TEST_F(SimNetworkTest, ReadsInChunksThenEndOfStream) {
   EXPECT_THAT(sim_.violations(), IsEmpty());
 }
 
+TEST_F(SimNetworkTest, ReadIntoTwoBuffersFillsTheFirstFirstWithinTheChunk) {
+  std::unique_ptr<Stream> s = Connected();
+  ASSERT_TRUE(sim_.Deliver(s->handle(), "0123456789abcdef").ok());
+  ASSERT_TRUE(sim_.SetReadChunk(s->handle(), 7).ok());
+  std::string first(3, '.');
+  std::string second(10, '.');
+  const auto span = [](std::string& b) {
+    return absl::MakeSpan(reinterpret_cast<uint8_t*>(b.data()), b.size());
+  };
+  IoResult r = s->ReadSome(span(first), span(second));
+  ASSERT_EQ(r.kind, IoResult::Kind::kDone);
+  EXPECT_EQ(r.bytes, 7u);  // the chunk limits both buffers together
+  EXPECT_EQ(first, "012");
+  EXPECT_EQ(second, "3456......");
+  ASSERT_TRUE(sim_.SetReadChunk(s->handle(), sim::kUnlimited).ok());
+  r = s->ReadSome(span(first), span(second));
+  EXPECT_EQ(r.bytes, 9u);
+  EXPECT_EQ(first, "789");
+  EXPECT_EQ(second, "abcdef....");
+  EXPECT_EQ(s->ReadSome(span(first), span(second)).kind,
+            IoResult::Kind::kWouldBlock);
+  EXPECT_THAT(sim_.violations(), IsEmpty());
+}
+
 TEST_F(SimNetworkTest, WriteBudgetMakesPartialWritesAndWouldBlock) {
   std::unique_ptr<Stream> s = Connected();
   IoResult r = Write(*s, {"abc", "defgh"});

@@ -228,9 +228,14 @@ absl::StatusOr<Socket> Socket::Accept() {
   return ToAbslStatus(StatusCode::kAcceptFailed, ErrnoText(err));
 }
 
-IoResult Socket::ReadSome(absl::Span<uint8_t> buffer) {
+IoResult Socket::ReadSome(absl::Span<uint8_t> first,
+                          absl::Span<uint8_t> second) {
+  iovec iov[2] = {{first.data(), first.size()}, {second.data(), second.size()}};
+  msghdr msg{};
+  msg.msg_iov = iov;
+  msg.msg_iovlen = second.empty() ? 1 : 2;
   while (true) {
-    const ssize_t n = ::recv(handle_, buffer.data(), buffer.size(), 0);
+    const ssize_t n = ::recvmsg(handle_, &msg, 0);
     if (n > 0) return IoResult::Done(static_cast<size_t>(n));
     if (n == 0) return {IoResult::Kind::kClosed, 0, 0};
     if (errno == EINTR) continue;

@@ -301,12 +301,22 @@ absl::StatusOr<Socket> Socket::Accept() {
   return ToAbslStatus(StatusCode::kAcceptFailed, ErrorText(err));
 }
 
-IoResult Socket::ReadSome(absl::Span<uint8_t> buffer) {
-  const int len = static_cast<int>(std::min<size_t>(buffer.size(), 1u << 30));
-  const int n = recv(static_cast<SOCKET>(handle_),
-                     reinterpret_cast<char*>(buffer.data()), len, 0);
-  if (n > 0) return IoResult::Done(static_cast<size_t>(n));
-  if (n == 0) return {IoResult::Kind::kClosed, 0, 0};
+IoResult Socket::ReadSome(absl::Span<uint8_t> first,
+                          absl::Span<uint8_t> second) {
+  WSABUF buffers[2];
+  const absl::Span<uint8_t> spans[2] = {first, second};
+  for (int i = 0; i < 2; ++i) {
+    buffers[i].buf = reinterpret_cast<char*>(spans[i].data());
+    buffers[i].len =
+        static_cast<ULONG>(std::min<size_t>(spans[i].size(), 1u << 30));
+  }
+  DWORD received = 0;
+  DWORD flags = 0;
+  if (WSARecv(static_cast<SOCKET>(handle_), buffers, second.empty() ? 1 : 2,
+              &received, &flags, nullptr, nullptr) == 0) {
+    if (received > 0) return IoResult::Done(received);
+    return {IoResult::Kind::kClosed, 0, 0};
+  }
   const int err = WSAGetLastError();
   if (err == WSAEWOULDBLOCK) return {IoResult::Kind::kWouldBlock, 0, 0};
   return {IoResult::Kind::kError, 0, err};
