@@ -31,5 +31,42 @@ TEST(GroupInbox, FifoTimeoutAndClose) {
   EXPECT_TRUE(inbox.closed());
 }
 
+// Two threads hand one message back and forth through two inboxes, so every
+// Wait blocks (or spins) and every Push must wake it. A lost wake-up shows as
+// a Wait that times out.
+void PingPong(absl::Duration spin) {
+  GroupInbox ping(1, spin);
+  GroupInbox pong(2, spin);
+  constexpr int kRounds = 10000;
+  constexpr absl::Duration kPatience = absl::Seconds(20);
+  std::thread echo([&] {
+    for (int i = 0; i < kRounds; ++i) {
+      absl::StatusOr<MessagePtr> m = ping.Wait(kPatience);
+      ASSERT_TRUE(m.ok());
+      ASSERT_NE(*m, nullptr) << "round " << i << ": lost wake-up";
+      ASSERT_TRUE(pong.Push(*std::move(m)));
+    }
+  });
+  MessagePtr ball = Message::Create();
+  for (int i = 0; i < kRounds; ++i) {
+    ball->header().message_id = i;
+    ASSERT_TRUE(ping.Push(std::move(ball)));
+    absl::StatusOr<MessagePtr> back = pong.Wait(kPatience);
+    ASSERT_TRUE(back.ok());
+    ASSERT_NE(*back, nullptr) << "round " << i << ": lost wake-up";
+    EXPECT_EQ((*back)->header().message_id, static_cast<uint64_t>(i));
+    ball = *std::move(back);
+  }
+  echo.join();
+}
+
+TEST(GroupInbox, EveryPushWakesABlockedWaiter) {
+  PingPong(absl::ZeroDuration());
+}
+
+TEST(GroupInbox, EveryPushWakesASpinningWaiter) {
+  PingPong(absl::Microseconds(50));
+}
+
 }  // namespace
 }  // namespace tofu
