@@ -36,7 +36,10 @@ namespace tofu {
 // Each loop iteration waits for readiness, then handles every socket event,
 // drains *all* posted messages in post order, resumes pool-starved channels
 // whose messages came back, writes every channel that got new frames with one
-// vectored write per channel, and hands each inbox its deliveries at once.
+// vectored write per channel, hands each inbox its deliveries at once, and
+// returns the iteration's spare and written messages to the pool in one batch.
+// After an iteration that had events, the I/O thread polls without blocking
+// for Spin::io before it waits again.
 //
 // Threads: Post, CreateGroup, DestroyGroup and pool() are thread-safe. Shutdown
 // (and the destructor) must not race with other calls on this object.
