@@ -87,6 +87,17 @@ class DrivenReactorTest : public ::testing::Test {
     }
   }
 
+  // Runs the loop until `count` messages have arrived or `rounds` iterations
+  // have passed; everything that arrived, oldest first.
+  std::vector<MessagePtr> RunUntilReceived(size_t count, size_t rounds) {
+    std::vector<MessagePtr> got;
+    for (size_t i = 0; i < rounds && got.size() < count; ++i) {
+      Run();
+      for (MessagePtr& m : Received()) got.push_back(std::move(m));
+    }
+    return got;
+  }
+
   MessagePtr NewMessage(OpCode op, uint16_t channel, absl::string_view body,
                         uint64_t id = 0) {
     MessagePtr m = reactor_->pool().Get(AllocationStrategy::kAlways);
@@ -303,11 +314,7 @@ TEST_F(DrivenReactorTest, PartialReadsDeliverWholeFramesInOrder) {
                              Frame(OpCode::kSignal, 6, std::string(300, 'x')) +
                              Frame(OpCode::kResponse, 7);
   Deliver(c.stream, stream);
-  std::vector<MessagePtr> got;
-  for (size_t i = 0; i <= stream.size() && got.size() < 3; ++i) {
-    Run();
-    for (MessagePtr& m : Received()) got.push_back(std::move(m));
-  }
+  std::vector<MessagePtr> got = RunUntilReceived(3, stream.size() + 1);
   ASSERT_THAT(got, SizeIs(3));
   EXPECT_EQ(got[0]->header().op_code, OpCode::kRequest);
   EXPECT_EQ(got[0]->header().message_id, 5u);
@@ -336,11 +343,7 @@ TEST_F(DrivenReactorTest, LargeAndSmallBodiesInAnyChunking) {
     const Client c = Connected();
     ASSERT_TRUE(sim_.SetReadChunk(c.stream, chunk).ok());
     Deliver(c.stream, stream);
-    std::vector<MessagePtr> got;
-    for (size_t i = 0; i <= stream.size() && got.size() < 5; ++i) {
-      Run();
-      for (MessagePtr& m : Received()) got.push_back(std::move(m));
-    }
+    std::vector<MessagePtr> got = RunUntilReceived(5, stream.size() + 1);
     ASSERT_THAT(got, SizeIs(5));
     const std::string* bodies[] = {&large, nullptr, &medium, &large, nullptr};
     for (size_t i = 0; i < got.size(); ++i) {

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <deque>
 #include <map>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -222,13 +223,9 @@ class SimStream final : public Stream {
 
   IoResult WriteV(absl::Span<const IoSlice> slices) override {
     Endpoint* e = Connection("WriteV");
-    if (e == nullptr) return IoResult{IoResult::Kind::kError, 0, kResetError};
-    if (e->connect != StreamInfo::Connect::kDone) {
-      core_->Violation(absl::StrCat("WriteV on stream ", handle_,
-                                    " before its connect finished"));
-      return IoResult{IoResult::Kind::kWouldBlock, 0, 0};
+    if (std::optional<IoResult> refused = Refusal(e, "WriteV")) {
+      return *refused;
     }
-    if (e->peer_reset) return IoResult{IoResult::Kind::kError, 0, kResetError};
     if (e->write_budget == 0)
       return IoResult{IoResult::Kind::kWouldBlock, 0, 0};
     size_t n = 0;
@@ -247,15 +244,26 @@ class SimStream final : public Stream {
   void Close() override { End(StreamInfo::End::kClosed, "Close"); }
 
  private:
-  IoResult ReadInto(absl::Span<uint8_t> buffer) {
-    Endpoint* e = Connection("ReadSome");
+  // What `op` on endpoint `e` must return without transferring anything: an
+  // error when the stream is gone, would-block (and a recorded violation)
+  // while it is still connecting, an error once reset; nullopt when it may go
+  // ahead.
+  std::optional<IoResult> Refusal(const Endpoint* e, absl::string_view op) {
     if (e == nullptr) return IoResult{IoResult::Kind::kError, 0, kResetError};
     if (e->connect != StreamInfo::Connect::kDone) {
-      core_->Violation(absl::StrCat("ReadSome on stream ", handle_,
+      core_->Violation(absl::StrCat(op, " on stream ", handle_,
                                     " before its connect finished"));
       return IoResult{IoResult::Kind::kWouldBlock, 0, 0};
     }
     if (e->peer_reset) return IoResult{IoResult::Kind::kError, 0, kResetError};
+    return std::nullopt;
+  }
+
+  IoResult ReadInto(absl::Span<uint8_t> buffer) {
+    Endpoint* e = Connection("ReadSome");
+    if (std::optional<IoResult> refused = Refusal(e, "ReadSome")) {
+      return *refused;
+    }
     const size_t unread = e->inbound.size() - e->read_pos;
     if (unread > 0 && !buffer.empty()) {
       const size_t n = std::min({unread, e->read_chunk, buffer.size()});
