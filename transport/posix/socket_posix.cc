@@ -58,8 +58,21 @@ absl::StatusOr<SockAddr> SocketAddressOf(const Address& address,
   return UdsAddress(path);
 }
 
+// An AF_UNIX stream's queue toward its peer is bounded by the sender's send
+// buffer (its receive buffer plays no part). The default (~208 KiB) holds
+// three 64 KiB frames, so a busy sender keeps stalling on a full socket; 1 MiB
+// (capped by net.core.wmem_max) lets each vectored write carry more. TCP
+// sockets keep the kernel's autotuning.
+void SetUdsSendBuffer(int fd) {
+  const int bytes = 1 << 20;
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bytes, sizeof(bytes));
+}
+
 int NewSocket(int family) {
-  return ::socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  const int fd =
+      ::socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd >= 0 && family == AF_UNIX) SetUdsSendBuffer(fd);
+  return fd;
 }
 
 // The reactor batches frames itself: Nagle's delay would only add latency.
@@ -217,9 +230,15 @@ absl::Status Socket::FinishConnect() {
 }
 
 absl::StatusOr<Socket> Socket::Accept() {
-  const int fd =
-      ::accept4(handle_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-  if (fd >= 0) return Socket(fd);
+  sockaddr_storage peer{};
+  socklen_t length = sizeof(peer);
+  const int fd = ::accept4(handle_, reinterpret_cast<sockaddr*>(&peer), &length,
+                           SOCK_NONBLOCK | SOCK_CLOEXEC);
+  if (fd >= 0) {
+    // Accepted AF_UNIX sockets do not inherit the listener's buffer sizes.
+    if (peer.ss_family == AF_UNIX) SetUdsSendBuffer(fd);
+    return Socket(fd);
+  }
   const int err = errno;
   if (err == EAGAIN || err == EWOULDBLOCK || err == ECONNABORTED ||
       err == EINTR) {
