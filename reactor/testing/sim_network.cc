@@ -203,20 +203,18 @@ class SimStream final : public Stream {
   using Stream::ReadSome;
   IoResult ReadSome(absl::Span<uint8_t> first,
                     absl::Span<uint8_t> second) override {
+    Endpoint* e = Connection("ReadSome");
+    if (std::optional<IoResult> refused = Refusal(e, "ReadSome")) {
+      return *refused;
+    }
     // As one system call would: `first` fills before `second` gets a byte,
     // and the read chunk limits the two together.
-    IoResult r = ReadInto(first);
+    IoResult r = ReadInto(*e, first, e->read_chunk);
     if (r.kind != IoResult::Kind::kDone || r.bytes < first.size() ||
-        second.empty()) {
+        second.empty() || r.bytes >= e->read_chunk) {
       return r;
     }
-    Endpoint* e = Connection("ReadSome");
-    const size_t chunk = e->read_chunk;
-    if (chunk != kUnlimited && r.bytes >= chunk) return r;
-    const size_t saved = e->read_chunk;
-    if (chunk != kUnlimited) e->read_chunk = chunk - r.bytes;
-    const IoResult more = ReadInto(second);
-    e->read_chunk = saved;
+    const IoResult more = ReadInto(*e, second, e->read_chunk - r.bytes);
     if (more.kind == IoResult::Kind::kDone) r.bytes += more.bytes;
     return r;
   }
@@ -259,23 +257,21 @@ class SimStream final : public Stream {
     return std::nullopt;
   }
 
-  IoResult ReadInto(absl::Span<uint8_t> buffer) {
-    Endpoint* e = Connection("ReadSome");
-    if (std::optional<IoResult> refused = Refusal(e, "ReadSome")) {
-      return *refused;
-    }
-    const size_t unread = e->inbound.size() - e->read_pos;
+  // Up to `limit` unread bytes of `e` into `buffer`.
+  static IoResult ReadInto(Endpoint& e, absl::Span<uint8_t> buffer,
+                           size_t limit) {
+    const size_t unread = e.inbound.size() - e.read_pos;
     if (unread > 0 && !buffer.empty()) {
-      const size_t n = std::min({unread, e->read_chunk, buffer.size()});
-      std::memcpy(buffer.data(), e->inbound.data() + e->read_pos, n);
-      e->read_pos += n;
-      if (e->read_pos == e->inbound.size()) {
-        e->inbound.clear();
-        e->read_pos = 0;
+      const size_t n = std::min({unread, limit, buffer.size()});
+      std::memcpy(buffer.data(), e.inbound.data() + e.read_pos, n);
+      e.read_pos += n;
+      if (e.read_pos == e.inbound.size()) {
+        e.inbound.clear();
+        e.read_pos = 0;
       }
       return IoResult::Done(n);
     }
-    if (unread == 0 && e->peer_closed) {
+    if (unread == 0 && e.peer_closed) {
       return IoResult{IoResult::Kind::kClosed, 0, 0};
     }
     return IoResult{IoResult::Kind::kWouldBlock, 0, 0};
