@@ -26,14 +26,11 @@ class MessagePool::Core final : public MessageOwner {
     if (delete_core) delete this;
   }
 
-  // `mine`: messages of this pool, already reset.
+  // `mine`: messages of this pool, already reset. Called only through a live
+  // MessagePool, so the pool is open and never has to delete itself here.
   void ReleaseAll(MessageQueue& mine) {
-    bool delete_core = false;
-    {
-      absl::MutexLock lock(&mu_);
-      while (MessagePtr m = mine.PopFront()) delete_core = TakeBackLocked(m);
-    }
-    if (delete_core) delete this;
+    absl::MutexLock lock(&mu_);
+    while (MessagePtr m = mine.PopFront()) TakeBackLocked(m);
   }
 
   size_t GetBatch(size_t n, MessageQueue& out) {
@@ -44,10 +41,7 @@ class MessagePool::Core final : public MessageOwner {
       if (m == nullptr) break;
       out.PushBack(std::move(m));
     }
-    if (taken == 0) {
-      ++stats_.misses;
-      miss_pending_ = true;
-    }
+    if (taken == 0) MissLocked();
     stats_.gets += taken;
     stats_.in_use += taken;
     return taken;
@@ -58,8 +52,7 @@ class MessagePool::Core final : public MessageOwner {
     MessagePtr m = idle_.PopFront();
     if (m == nullptr) {
       if (strategy == AllocationStrategy::kPoolOnly) {
-        ++stats_.misses;
-        miss_pending_ = true;
+        MissLocked();
         return nullptr;
       }
       m = NewMessageLocked();
@@ -104,6 +97,13 @@ class MessagePool::Core final : public MessageOwner {
   }
 
  private:
+  // A kPoolOnly get found the pool empty: counted, and the next message
+  // returned calls the refill callback.
+  void MissLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    ++stats_.misses;
+    miss_pending_ = true;
+  }
+
   // Takes back a message that was in use (reset already); true when the pool
   // is closed and this was the last one out, so the caller deletes us.
   bool TakeBackLocked(MessagePtr& m) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
