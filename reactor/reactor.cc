@@ -217,14 +217,16 @@ void Reactor::Loop(absl::Duration io_spin) {
   // After an iteration that had events, poll without blocking (yielding the
   // CPU in between) until `io_spin` passes with none: work that arrives
   // meanwhile costs no wake-up of this thread.
+  // Without a spin the clock is never read.
+  const bool spins = io_spin > absl::ZeroDuration();
   absl::Time last_event = absl::InfinitePast();
   while (true) {
-    const bool spin = absl::Now() - last_event < io_spin;
+    const bool spin = spins && absl::Now() - last_event < io_spin;
     if (!RunOnce(spin ? absl::ZeroDuration() : absl::InfiniteDuration(),
                  /*skip_if_idle=*/spin)) {
       return;
     }
-    if (!events_.empty()) {
+    if (spins && !events_.empty()) {
       last_event = absl::Now();
     } else if (spin) {
       std::this_thread::yield();
