@@ -78,6 +78,7 @@
 #include "message/message.h"
 #include "message/opcode.h"
 #include "message/status.h"
+#include "message/testing/decode_frames.h"
 #include "pool/channel_table.h"
 #include "pool/message_pool.h"
 #include "reactor/group_inbox.h"
@@ -874,29 +875,20 @@ class Harness {
 
   // Decodes what the engine wrote.
   void ReadWire() {
-    for (auto& [s, p] : peers_) {
+    for (auto& entry : peers_) {
+      // Named, not structured bindings: clang 14 cannot capture those.
+      const NativeSocket s = entry.first;
+      PeerStream& p = entry.second;
       const std::string bytes = sim_.TakeWritten(s);
-      absl::Span<const uint8_t> rest(
-          reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
-      while (true) {
-        switch (p.decoder.state()) {
-          case FrameDecoder::State::kNeedMessage:
-            p.decoder.Provide(Message::Create());
-            continue;
-          case FrameDecoder::State::kFrameReady:
-            OnWireFrame(s, p, p.decoder.TakeFrame());
-            continue;
-          case FrameDecoder::State::kFailed:
-            Fail("decoder",
-                 absl::StrCat("the engine wrote an invalid frame "
-                              "to stream ",
-                              s, ": ", StatusCodeName(p.decoder.error())),
-                 __LINE__);
-          case FrameDecoder::State::kNeedBytes:
-            break;
-        }
-        if (rest.empty()) break;
-        rest.remove_prefix(p.decoder.Feed(rest));
+      if (!DecodeFrames(
+              p.decoder,
+              absl::MakeConstSpan(
+                  reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()),
+              [&](MessagePtr m) { OnWireFrame(s, p, std::move(m)); })) {
+        Fail("decoder",
+             absl::StrCat("the engine wrote an invalid frame to stream ", s,
+                          ": ", StatusCodeName(p.decoder.error())),
+             __LINE__);
       }
     }
   }

@@ -17,6 +17,7 @@
 #include "message/message.h"
 #include "message/opcode.h"
 #include "message/status.h"
+#include "message/testing/decode_frames.h"
 #include "pool/channel_table.h"
 #include "pool/message_pool.h"
 #include "reactor/group_inbox.h"
@@ -151,28 +152,16 @@ class DrivenReactorTest : public ::testing::Test {
 
   // The frames the engine wrote to `stream` since the last call.
   std::vector<MessagePtr> PeerReads(NativeSocket stream) {
-    FrameDecoder& decoder = decoders_[stream];
     const std::string bytes = sim_.TakeWritten(stream);
-    absl::Span<const uint8_t> rest(
-        reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
     std::vector<MessagePtr> frames;
-    while (true) {
-      switch (decoder.state()) {
-        case FrameDecoder::State::kNeedMessage:
-          decoder.Provide(Message::Create());
-          continue;
-        case FrameDecoder::State::kFrameReady:
-          frames.push_back(decoder.TakeFrame());
-          continue;
-        case FrameDecoder::State::kFailed:
-          ADD_FAILURE() << "the engine wrote an invalid frame";
-          return frames;
-        case FrameDecoder::State::kNeedBytes:
-          break;
-      }
-      if (rest.empty()) return frames;
-      rest.remove_prefix(decoder.Feed(rest));
+    if (!DecodeFrames(
+            decoders_[stream],
+            absl::MakeConstSpan(reinterpret_cast<const uint8_t*>(bytes.data()),
+                                bytes.size()),
+            [&frames](MessagePtr m) { frames.push_back(std::move(m)); })) {
+      ADD_FAILURE() << "the engine wrote an invalid frame";
     }
+    return frames;
   }
 
   void Deliver(NativeSocket stream, absl::string_view bytes) {
