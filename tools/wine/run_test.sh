@@ -36,6 +36,10 @@ unset GTEST_OUTPUT XML_OUTPUT_FILE DISPLAY
     WINEPREFIX="${template}" "${WINESERVER}" -w 9>&- || true
     touch "${template}/.tofu-ready"
   fi
+  # Prefixes of programs that did not clean up (Bazel kills a test that times
+  # out before its cleanup runs); no test runs for two hours.
+  find "${template%/*}" -maxdepth 1 -name "${template##*/}.run.*" -mmin +120 \
+    -exec rm -rf {} + 2>/dev/null || true
 ) 9>"${template}.lock"
 
 # Next to the template, so the hard links stay on one file system. The registry
