@@ -62,6 +62,6 @@ done
 exe="$1"
 shift
 echo "run_test.sh: running $(basename "${exe}") under Wine ($("${WINE}" --version))" >&2
-rc=0
-"${WINE}" "${exe}" "$@" || rc=$?
-exit "${rc}"
+# Not exec: the cleanup trap must run after the program. Its exit status is the
+# script's (set -e).
+"${WINE}" "${exe}" "$@"
