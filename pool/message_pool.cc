@@ -67,9 +67,10 @@ class MessagePool::Core final : public MessageOwner {
     for (size_t i = 0; i < n; ++i) idle_.PushFront(NewMessageLocked());
   }
 
-  void SetRefillCallback(std::function<void()> callback) {
+  void SetRefillCallback(std::function<void()> callback, size_t batch) {
     absl::MutexLock lock(&mu_);
     refill_ = std::move(callback);
+    refill_batch_ = std::max<size_t>(batch, 1);
   }
 
   PoolStats Stats() const {
@@ -97,11 +98,12 @@ class MessagePool::Core final : public MessageOwner {
   }
 
  private:
-  // A kPoolOnly get found the pool empty: counted, and the next message
-  // returned calls the refill callback.
+  // A kPoolOnly get found the pool empty: counted, and a new refill episode
+  // starts (see SetRefillCallback).
   void MissLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     ++stats_.misses;
-    miss_pending_ = true;
+    first_return_pending_ = true;
+    batch_pending_ = true;
   }
 
   // Takes back a message that was in use (reset already); true when the pool
@@ -114,9 +116,11 @@ class MessagePool::Core final : public MessageOwner {
       return closed_ && stats_.in_use == 0;
     }
     idle_.PushFront(std::move(m));
-    if (miss_pending_ && refill_) {
-      miss_pending_ = false;
-      refill_();
+    const bool batch_idle = batch_pending_ && idle_.size() >= refill_batch_;
+    if (first_return_pending_ || batch_idle) {
+      first_return_pending_ = false;
+      if (batch_idle) batch_pending_ = false;
+      if (refill_) refill_();
     }
     return false;
   }
@@ -143,8 +147,12 @@ class MessagePool::Core final : public MessageOwner {
   MessageQueue idle_ ABSL_GUARDED_BY(mu_);
   PoolStats stats_ ABSL_GUARDED_BY(mu_);
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
-  bool miss_pending_ ABSL_GUARDED_BY(mu_) = false;
+  // Since the last miss: no message came back yet / fewer than
+  // refill_batch_ were idle at once.
+  bool first_return_pending_ ABSL_GUARDED_BY(mu_) = false;
+  bool batch_pending_ ABSL_GUARDED_BY(mu_) = false;
   std::function<void()> refill_ ABSL_GUARDED_BY(mu_);
+  size_t refill_batch_ ABSL_GUARDED_BY(mu_) = 1;
 };
 
 namespace {
@@ -185,8 +193,9 @@ void MessagePool::Recycle(MessageQueue& messages) {
   if (!mine.empty()) core_->ReleaseAll(mine);
 }
 
-void MessagePool::SetRefillCallback(std::function<void()> callback) {
-  core_->SetRefillCallback(std::move(callback));
+void MessagePool::SetRefillCallback(std::function<void()> callback,
+                                    size_t batch) {
+  core_->SetRefillCallback(std::move(callback), batch);
 }
 
 PoolStats MessagePool::stats() const { return core_->Stats(); }

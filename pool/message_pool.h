@@ -68,13 +68,17 @@ class MessagePool {
   // without a pool) is dropped as usual.
   void Recycle(MessageQueue& messages);
 
-  // Called when a message is returned after a kPoolOnly get found the pool
-  // empty, once per such miss episode: the engine's cue that a starved reader
-  // can resume. It runs on the returning thread with the pool's lock held, so
-  // it must be quick and must not call into the pool (waking an I/O thread is
-  // the intended use). Pass nullptr to clear; after SetRefillCallback returns,
-  // the previous callback is never called again.
-  void SetRefillCallback(std::function<void()> callback);
+  // The engine's cue that a reader starved of messages can resume. After a
+  // kPoolOnly get finds the pool empty (a miss), `callback` is called when the
+  // first message comes back, and again when `batch` messages are idle (if
+  // `batch` > 1), each once per miss episode; the next miss starts a new
+  // episode. The first call tells the reader that something came back; the
+  // second that enough came back to be worth a resume. It runs on the
+  // returning thread with the pool's lock held, so it must be quick and must
+  // not call into the pool (waking an I/O thread is the intended use). Pass
+  // nullptr to clear; after SetRefillCallback returns, the previous callback
+  // is never called again.
+  void SetRefillCallback(std::function<void()> callback, size_t batch = 1);
 
   PoolStats stats() const;
   uint16_t initial() const { return initial_; }

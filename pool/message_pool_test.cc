@@ -109,6 +109,37 @@ TEST(MessagePool, RefillCallbackFiresOncePerMissEpisode) {
   EXPECT_EQ(refills, 1);
 }
 
+TEST(MessagePool, RefillCallbackFiresOnFirstReturnAndAgainAtTheBatch) {
+  MessagePool pool(PoolOptions{.initial = 4, .max = 4});
+  int refills = 0;
+  pool.SetRefillCallback([&refills] { ++refills; }, /*batch=*/3);
+  MessageQueue out;
+  ASSERT_EQ(pool.GetBatch(4, out), 4u);
+  EXPECT_EQ(pool.GetBatch(1, out), 0u);  // a miss starts an episode
+  out.PopFront().reset();
+  EXPECT_EQ(refills, 1);  // something came back
+  out.PopFront().reset();
+  EXPECT_EQ(refills, 1);
+  out.PopFront().reset();
+  EXPECT_EQ(refills, 2);  // three idle: worth a resume
+  out.PopFront().reset();
+  EXPECT_EQ(refills, 2);  // once each per episode
+
+  // A new episode; the reader takes two back meanwhile, so the batch is
+  // reached only by later returns.
+  ASSERT_EQ(pool.GetBatch(4, out), 4u);
+  EXPECT_EQ(pool.GetBatch(1, out), 0u);
+  out.PopFront().reset();
+  out.PopFront().reset();
+  EXPECT_EQ(refills, 3);
+  MessageQueue again;
+  ASSERT_EQ(pool.GetBatch(2, again), 2u);
+  out.Clear();
+  EXPECT_EQ(refills, 3);  // two idle
+  again.Clear();
+  EXPECT_EQ(refills, 4);
+}
+
 TEST(MessagePool, GetBatchTakesWhatIsIdleAndCountsAnEmptyPoolAsAMiss) {
   MessagePool pool(PoolOptions{.initial = 3, .max = 3});
   int refills = 0;

@@ -68,6 +68,8 @@ struct Channel {
   // pool_empty was reported for the current starvation episode.
   bool pool_empty_reported = false;
   std::vector<uint8_t> pending_input;
+  // Where the undecoded part of pending_input starts.
+  size_t pending_pos = 0;
 };
 
 }  // namespace tofu

@@ -36,6 +36,13 @@ constexpr int kMaxAcceptsPerEvent = 256;
 // How long a listener that failed to accept (no descriptors) rests before it
 // tries again, unless a channel closes first.
 constexpr absl::Duration kAcceptRetry = absl::Milliseconds(100);
+// A reader starved of pool messages resumes once this many are idle (at most
+// half the pool), or kResumeDelay after the first came back, whichever is
+// first: resuming on every returned message would cost a wake-up and a
+// re-starve per frame while the application catches up. The delay is the
+// pollers' timeout granularity.
+constexpr size_t kResumeBatch = kSpareBatch;
+constexpr absl::Duration kResumeDelay = absl::Milliseconds(1);
 
 bool IsByeFrame(const Message& m) {
   return TypeOf(m.header().op_code) == MessageType::kBye;
@@ -74,6 +81,8 @@ absl::StatusOr<std::unique_ptr<Reactor>> Reactor::Create(
   if (!reactor.ok()) return reactor;
   Reactor* r = reactor->get();
   r->driven_ = false;
+  r->resume_batch_ = std::clamp<size_t>(r->pool_.max() / 2, 1, kResumeBatch);
+  r->pool_.SetRefillCallback([r] { r->Wake(); }, r->resume_batch_);
   r->receive_spin_ = spin.receive;
   r->inline_posts_ = r->poller_->SupportsConcurrentControl();
   r->thread_ = std::thread([r, io_spin = spin.io] { r->Loop(io_spin); });
@@ -239,6 +248,9 @@ bool Reactor::RunOnce(absl::Duration timeout, bool skip_if_idle) {
   if (has_paused_listeners_.load(std::memory_order_relaxed)) {
     timeout = std::min(timeout, kAcceptRetry);  // to retry paused listeners
   }
+  if (resume_waiting_.load(std::memory_order_relaxed)) {
+    timeout = std::min(timeout, kResumeDelay);  // to resume starved readers
+  }
   // A failed wait ends the loop, as a shutdown does.
   bool stop = !poller_->Wait(timeout, events_).ok();
   if (stop) events_.clear();
@@ -274,7 +286,7 @@ bool Reactor::RunOnce(absl::Duration timeout, bool skip_if_idle) {
 }
 
 void Reactor::FinishIteration() {
-  if (!starved_.empty()) ResumeStarved();
+  if (!starved_.empty() && ResumeDue()) ResumeStarved();
   if (!paused_listeners_.empty() &&
       (resume_listeners_ || (!driven_ && absl::Now() >= accept_retry_at_))) {
     resume_listeners_ = false;
@@ -584,7 +596,7 @@ bool Reactor::ReadFrom(ChannelToken token, Channel& ch) {
 }
 
 bool Reactor::Consume(ChannelToken token, Channel& ch, const uint8_t* data,
-                      size_t size) {
+                      size_t size, bool from_pending) {
   size_t pos = 0;
   while (true) {
     switch (ch.decoder.state()) {
@@ -599,7 +611,12 @@ bool Reactor::Consume(ChannelToken token, Channel& ch, const uint8_t* data,
         MessagePtr m = spare_.PopFront();
         if (m == nullptr) {
           // Starved: keep the rest, stop reading, tell the application once.
-          ch.pending_input.assign(data + pos, data + size);
+          if (from_pending) {
+            ch.pending_pos = (data + pos) - ch.pending_input.data();
+          } else {
+            ch.pending_input.assign(data + pos, data + size);
+            ch.pending_pos = 0;
+          }
           if (!ch.starved) {
             ch.starved = true;
             starved_.push_back(token);
@@ -646,7 +663,9 @@ bool Reactor::Consume(ChannelToken token, Channel& ch, const uint8_t* data,
         return false;
       case FrameDecoder::State::kNeedBytes:
         if (pos == size) {
-          ch.pending_input.clear();
+          // Nothing is kept: a resumed channel gives its buffer back.
+          if (from_pending) std::vector<uint8_t>().swap(ch.pending_input);
+          ch.pending_pos = 0;
           return true;
         }
         pos += ch.decoder.Feed(absl::MakeConstSpan(data + pos, size - pos));
@@ -655,16 +674,39 @@ bool Reactor::Consume(ChannelToken token, Channel& ch, const uint8_t* data,
   }
 }
 
+bool Reactor::ResumeDue() {
+  if (resume_batch_ <= 1) return true;
+  const size_t idle = pool_.stats().idle;
+  // None idle: the attempt finds the pool empty, and that miss makes the
+  // next returned message wake us.
+  bool due = idle == 0 || idle >= resume_batch_;
+  if (!due) {
+    const absl::Time now = absl::Now();
+    if (resume_at_ == absl::InfiniteFuture()) {
+      resume_at_ = now + kResumeDelay;
+      resume_waiting_.store(true, std::memory_order_relaxed);
+    }
+    due = now >= resume_at_;
+  }
+  if (due) {
+    resume_at_ = absl::InfiniteFuture();
+    resume_waiting_.store(false, std::memory_order_relaxed);
+  }
+  return due;
+}
+
 void Reactor::ResumeStarved() {
   std::vector<ChannelToken> starved;
   starved.swap(starved_);
   for (const ChannelToken& token : starved) {
     Channel* ch = channels_.Find(token);
     if (ch == nullptr) continue;
-    std::vector<uint8_t> input;
-    input.swap(ch->pending_input);
     ch->starved = false;
-    if (!Consume(token, *ch, input.data(), input.size())) continue;
+    if (!Consume(token, *ch, ch->pending_input.data() + ch->pending_pos,
+                 ch->pending_input.size() - ch->pending_pos,
+                 /*from_pending=*/true)) {
+      continue;
+    }
     if (ch->starved)
       continue;  // still starved: Consume kept the rest and re-queued it
     ch->pool_empty_reported = false;

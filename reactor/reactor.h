@@ -139,10 +139,14 @@ class Reactor {
   // Each returns false when the channel was closed (and must not be touched
   // again).
   bool ReadFrom(ChannelToken token, Channel& ch);
+  // `from_pending`: `data` lies in ch.pending_input (a resumed channel), which
+  // then keeps what is left without a copy.
   bool Consume(ChannelToken token, Channel& ch, const uint8_t* data,
-               size_t size);
+               size_t size, bool from_pending = false);
   bool Send(ChannelToken token, Channel& ch);
   void UpdateInterest(ChannelToken token, Channel& ch);
+  // Whether starved channels should try to resume now (see kResumeBatch).
+  bool ResumeDue();
   void ResumeStarved();
   // Closes the channel: unsent messages back with `reason`, then channel_closed
   // (unless `notify` is false), socket closed (reset when `abort`), number
@@ -200,6 +204,13 @@ class Reactor {
       live_;                         // packed tokens of channels with a socket
   std::vector<ChannelToken> dirty_;  // channels with new frames to send
   std::vector<ChannelToken> starved_;  // channels waiting for pool messages
+  // Starved readers resume once this many pool messages are idle, or at
+  // resume_at_ (set when the first came back). 1 for a driven reactor, which
+  // has no clock: it resumes on the first.
+  size_t resume_batch_ = 1;  // set before the thread starts
+  absl::Time resume_at_ = absl::InfiniteFuture();
+  // resume_at_ is set, for the wait's timeout outside io_mu_.
+  std::atomic<bool> resume_waiting_{false};
   std::vector<uint8_t> read_buffer_;
   // Pool messages taken a batch at a time for decoding, and messages written
   // out; both go back to the pool with one lock at the end of the iteration

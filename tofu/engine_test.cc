@@ -1,6 +1,7 @@
 // Engine scenarios of SCENARIOS.md, over TCP and UDS.
 #include <algorithm>
 #include <atomic>
+#include <deque>
 #include <string>
 #include <thread>
 #include <vector>
@@ -236,6 +237,38 @@ TEST_P(EngineTest, BackpressureStopsReadingAndResumesWithoutLoss) {
     ++next_id;
   }
   EXPECT_GE(pool_empty, 1);
+}
+
+// A starved reader resumes in batches (half the pool here), but never waits
+// for a batch that cannot come: an application that holds all but one
+// message at a time still gets every frame, one per returned message.
+TEST_P(EngineTest, StarvedReaderResumesOnEachReturnedMessage) {
+  Env server = NewEnv({.initial_pool_messages = 8, .max_pool_messages = 8});
+  Env client = NewEnv();
+  Listener l = Listen(server, GetParam());
+  Connection c = Handshake(server, client, l);
+  constexpr int kMessages = 40;
+  for (int i = 1; i <= kMessages; ++i) {
+    MessagePtr m = Make(*client.engine, OpCode::kSignal, c.client,
+                        std::string(1000, 'x'), static_cast<uint64_t>(i));
+    ASSERT_TRUE(client.group->Post(m).ok());
+  }
+  std::deque<MessagePtr> held;
+  uint64_t next_id = 1;
+  bool starved = false;
+  while (next_id <= kMessages) {
+    MessagePtr m = Next(*server.group);
+    ASSERT_NE(m, nullptr) << "frame " << next_id << " never came";
+    if (m->header().status == StatusCode::kPoolEmpty) {
+      starved = true;
+    } else {
+      ASSERT_EQ(m->header().message_id, next_id++);
+      held.push_back(std::move(m));
+    }
+    // Once starved, give back one message per frame received.
+    if (starved && !held.empty()) held.pop_front();
+  }
+  EXPECT_TRUE(starved);
 }
 
 // Scenario 11.
