@@ -27,6 +27,10 @@ ABSL_FLAG(int64_t, bytes, 256 << 20,
 ABSL_FLAG(int64_t, round_trips, 20000, "ping-pong round trips per run");
 ABSL_FLAG(int, runs, 5, "runs per figure; the median is reported");
 ABSL_FLAG(std::string, json, "", "also write the results to this file");
+ABSL_FLAG(int, receiver_pool, 0,
+          "throughput: messages in the receiving engine's pool (0: as many as "
+          "the sender's window, so only the window paces the sender; fewer: "
+          "the receiver's pool backpressure paces it)");
 ABSL_FLAG(bool, raw, true,
           "measure the raw baseline too (false: the engine alone, for "
           "profiling; ratios are then not computed)");
@@ -62,7 +66,9 @@ absl::Status Measure(BenchTransport transport, size_t body, Row& row) {
                  : ThroughputResult{1, absl::Seconds(1)};
     if (!raw.ok()) return raw.status();
     absl::StatusOr<ThroughputResult> engine =
-        EngineThroughput(transport, body, messages);
+        EngineThroughput(transport, body, messages,
+                         static_cast<uint16_t>(std::clamp(
+                             absl::GetFlag(FLAGS_receiver_pool), 0, 65535)));
     if (!engine.ok()) return engine.status();
     engine_msgs.push_back(engine->MessagesPerSecond());
     raw_msgs.push_back(raw->MessagesPerSecond());
@@ -139,8 +145,13 @@ int Main() {
   }
   std::printf(
       "\nmedian of %d runs; ratio = tofu / raw (throughput: higher is better; "
-      "latency: lower is better)\n\n",
+      "latency: lower is better)\n",
       absl::GetFlag(FLAGS_runs));
+  if (const int pool = absl::GetFlag(FLAGS_receiver_pool); pool > 0) {
+    std::printf("throughput: the receiving engine's pool has %d messages\n",
+                pool);
+  }
+  std::printf("\n");
   std::printf(
       "| transport | body B | tofu msg/s | tofu MB/s | raw msg/s | raw MB/s | "
       "throughput ratio | tofu p50/p99 us | raw p50/p99 us | p50 ratio |\n"
@@ -168,8 +179,9 @@ int Main() {
           ",\"p50_ratio\":", r.latency_ratio, "}"));
     }
     std::ofstream out(json);
-    out << "{\"runs\":" << absl::GetFlag(FLAGS_runs) << ",\"results\":["
-        << absl::StrJoin(items, ",") << "]}\n";
+    out << "{\"runs\":" << absl::GetFlag(FLAGS_runs)
+        << ",\"receiver_pool\":" << absl::GetFlag(FLAGS_receiver_pool)
+        << ",\"results\":[" << absl::StrJoin(items, ",") << "]}\n";
     if (!out) {
       std::fprintf(stderr, "bench: cannot write %s\n", json.c_str());
       return 1;

@@ -45,17 +45,19 @@ absl::StatusOr<MessagePtr> Next(ChannelGroup& group, absl::string_view what) {
   return m;
 }
 
-absl::StatusOr<Link> Connect(BenchTransport transport, uint16_t pool) {
+// Each engine's pool has `server_pool` and `client_pool` messages.
+absl::StatusOr<Link> Connect(BenchTransport transport, uint16_t server_pool,
+                             uint16_t client_pool) {
   Link link;
-  const Options options{.initial_pool_messages = pool,
-                        .max_pool_messages = pool};
-  absl::StatusOr<std::unique_ptr<Engine>> server = Engine::Create(options);
+  absl::StatusOr<std::unique_ptr<Engine>> server = Engine::Create(Options{
+      .initial_pool_messages = server_pool, .max_pool_messages = server_pool});
   if (!server.ok()) return server.status();
   link.server = std::move(*server);
   absl::StatusOr<std::unique_ptr<ChannelGroup>> sg = link.server->CreateGroup();
   if (!sg.ok()) return sg.status();
   link.server_group = std::move(*sg);
-  absl::StatusOr<std::unique_ptr<Engine>> client = Engine::Create(options);
+  absl::StatusOr<std::unique_ptr<Engine>> client = Engine::Create(Options{
+      .initial_pool_messages = client_pool, .max_pool_messages = client_pool});
   if (!client.ok()) return client.status();
   link.client = std::move(*client);
   absl::StatusOr<std::unique_ptr<ChannelGroup>> cg = link.client->CreateGroup();
@@ -109,11 +111,13 @@ absl::StatusOr<Link> Connect(BenchTransport transport, uint16_t pool) {
 
 absl::StatusOr<ThroughputResult> EngineThroughput(BenchTransport transport,
                                                   size_t body,
-                                                  uint64_t messages) {
+                                                  uint64_t messages,
+                                                  uint16_t receiver_pool) {
   const uint64_t window = std::min<uint64_t>(
       kWindowMessages, std::max<uint64_t>(16, kWindowBytes / (body + 16)));
-  absl::StatusOr<Link> link =
-      Connect(transport, static_cast<uint16_t>(window + 64));
+  const auto sender_pool = static_cast<uint16_t>(window + 64);
+  absl::StatusOr<Link> link = Connect(
+      transport, receiver_pool == 0 ? sender_pool : receiver_pool, sender_pool);
   if (!link.ok()) return link.status();
 
   // The receiver publishes its count under `mu` every `step` messages; the
@@ -172,7 +176,7 @@ absl::StatusOr<ThroughputResult> EngineThroughput(BenchTransport transport,
 absl::StatusOr<LatencySummary> EnginePingPong(BenchTransport transport,
                                               size_t body,
                                               uint64_t round_trips) {
-  absl::StatusOr<Link> link = Connect(transport, 64);
+  absl::StatusOr<Link> link = Connect(transport, 64, 64);
   if (!link.ok()) return link.status();
   absl::Status echo_status;
   std::thread echo([&] {

@@ -15,11 +15,17 @@ namespace tofu::stress {
 
 // One application thread posts `messages` Signals with `body`-byte bodies as
 // fast as the API takes them; the receiving application counts them all. The
-// sender keeps at most a window of messages (about 8 MB, at least 64) ahead of
-// what the receiver has counted, as any sender with bounded memory must.
+// sender keeps at most a window of messages (4096 or 2 MiB, whichever is
+// fewer, at least 16) ahead of what the receiver has counted, as any sender
+// with bounded memory must. Each engine's pool holds the window, unless
+// `receiver_pool` is set: then the receiving engine's pool has that many
+// messages, and when it is smaller than the window the receiver's pool paces
+// the sender (backpressure: the receiver stops reading while its pool is
+// empty).
 absl::StatusOr<ThroughputResult> EngineThroughput(BenchTransport transport,
                                                   size_t body,
-                                                  uint64_t messages);
+                                                  uint64_t messages,
+                                                  uint16_t receiver_pool = 0);
 
 // `round_trips` Requests, one in flight, each answered by the peer's
 // application with a Response carrying the same body.
