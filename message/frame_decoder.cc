@@ -23,7 +23,7 @@ size_t FrameDecoder::Feed(absl::Span<const uint8_t> data) {
     used = n;
     if (header_fill_ < kBinaryHeaderSize) return used;
     header_fill_ = 0;
-    header_ = DecodeBinaryHeader(header_bytes_.data());
+    DecodeBinaryHeader(header_bytes_.data(), header_);
     if (!IsWireOpCode(header_.op_code)) {
       Fail(StatusCode::kInvalidMessage);
     } else if (header_.text_headers_length > limits_.max_text_headers) {
