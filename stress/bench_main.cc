@@ -17,6 +17,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "stress/engine_bench.h"
+#include "stress/engine_cost.h"
 #include "stress/raw_baseline.h"
 
 ABSL_FLAG(std::string, transports, "tcp,uds", "tcp, uds or both");
@@ -31,6 +32,9 @@ ABSL_FLAG(int, receiver_pool, 0,
           "throughput: messages in the receiving engine's pool (0: as many as "
           "the sender's window, so only the window paces the sender; fewer: "
           "the receiver's pool backpressure paces it)");
+ABSL_FLAG(bool, one_thread, true,
+          "also measure the engine's CPU per message with both engines "
+          "driven on one thread (no hand-offs between threads)");
 ABSL_FLAG(bool, raw, true,
           "measure the raw baseline too (false: the engine alone, for "
           "profiling; ratios are then not computed)");
@@ -49,6 +53,7 @@ struct Row {
   double engine_msgs = 0, raw_msgs = 0, throughput_ratio = 0;
   double engine_p50_us = 0, raw_p50_us = 0, latency_ratio = 0;
   double engine_p99_us = 0, raw_p99_us = 0;
+  double one_thread_msgs = 0;  // 0: not measured
 };
 
 double Us(absl::Duration d) { return absl::ToDoubleMicroseconds(d); }
@@ -58,7 +63,8 @@ absl::Status Measure(BenchTransport transport, size_t body, Row& row) {
   const uint64_t messages = std::clamp<uint64_t>(
       absl::GetFlag(FLAGS_bytes) / std::max<size_t>(body, 1), 20000, 2000000);
   const uint64_t round_trips = absl::GetFlag(FLAGS_round_trips);
-  std::vector<double> engine_msgs, raw_msgs, tratio, e50, r50, lratio, e99, r99;
+  std::vector<double> engine_msgs, raw_msgs, tratio, e50, r50, lratio, e99, r99,
+      one_thread;
   for (int run = 0; run < runs; ++run) {
     const bool with_raw = absl::GetFlag(FLAGS_raw);
     absl::StatusOr<ThroughputResult> raw =
@@ -71,6 +77,12 @@ absl::Status Measure(BenchTransport transport, size_t body, Row& row) {
                              absl::GetFlag(FLAGS_receiver_pool), 0, 65535)));
     if (!engine.ok()) return engine.status();
     engine_msgs.push_back(engine->MessagesPerSecond());
+    if (absl::GetFlag(FLAGS_one_thread)) {
+      absl::StatusOr<ThroughputResult> cost =
+          EngineOneThread(transport, body, messages);
+      if (!cost.ok()) return cost.status();
+      one_thread.push_back(cost->MessagesPerSecond());
+    }
     raw_msgs.push_back(raw->MessagesPerSecond());
     tratio.push_back(engine_msgs.back() / raw_msgs.back());
 
@@ -101,6 +113,7 @@ absl::Status Measure(BenchTransport transport, size_t body, Row& row) {
   row.latency_ratio = Median(lratio);
   row.engine_p99_us = Median(e99);
   row.raw_p99_us = Median(r99);
+  row.one_thread_msgs = Median(one_thread);
   return absl::OkStatus();
 }
 
@@ -165,6 +178,17 @@ int Main() {
         r.throughput_ratio, r.engine_p50_us, r.engine_p99_us, r.raw_p50_us,
         r.raw_p99_us, r.latency_ratio);
   }
+  if (absl::GetFlag(FLAGS_one_thread)) {
+    std::printf(
+        "\nthe engine's own cost: both engines driven on one thread, so no "
+        "message crosses cores (the threaded figures above add the hand-offs)"
+        "\n\n| transport | body B | one-thread msg/s | ns per message |\n"
+        "|---|---:|---:|---:|\n");
+    for (const Row& r : rows) {
+      std::printf("| %s | %zu | %.0f | %.0f |\n", r.transport.c_str(), r.body,
+                  r.one_thread_msgs, 1e9 / r.one_thread_msgs);
+    }
+  }
   const std::string json = absl::GetFlag(FLAGS_json);
   if (!json.empty()) {
     std::vector<std::string> items;
@@ -173,10 +197,10 @@ int Main() {
           "{\"transport\":\"", r.transport, "\",\"body\":", r.body,
           ",\"tofu_msgs_per_s\":", r.engine_msgs, ",\"raw_msgs_per_s\":",
           r.raw_msgs, ",\"throughput_ratio\":", r.throughput_ratio,
-          ",\"tofu_p50_us\":", r.engine_p50_us,
-          ",\"tofu_p99_us\":", r.engine_p99_us,
-          ",\"raw_p50_us\":", r.raw_p50_us, ",\"raw_p99_us\":", r.raw_p99_us,
-          ",\"p50_ratio\":", r.latency_ratio, "}"));
+          ",\"tofu_p50_us\":", r.engine_p50_us, ",\"tofu_p99_us\":",
+          r.engine_p99_us, ",\"raw_p50_us\":", r.raw_p50_us,
+          ",\"raw_p99_us\":", r.raw_p99_us, ",\"p50_ratio\":", r.latency_ratio,
+          ",\"one_thread_msgs_per_s\":", r.one_thread_msgs, "}"));
     }
     std::ofstream out(json);
     out << "{\"runs\":" << absl::GetFlag(FLAGS_runs)

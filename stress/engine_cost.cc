@@ -1,0 +1,145 @@
+#include "stress/engine_cost.h"
+
+#include <algorithm>
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "message/status.h"
+#include "reactor/group_inbox.h"
+#include "reactor/poller.h"
+#include "reactor/reactor.h"
+#include "tofu/tofu.h"
+#include "transport/address.h"
+#include "transport/stream.h"
+
+namespace tofu::stress {
+namespace {
+
+// As EngineThroughput: a window of messages in flight, within each pool.
+constexpr uint64_t kWindow = 4096;
+// Loop iterations without progress before giving up.
+constexpr int kStallLimit = 100000;
+
+struct Side {
+  std::unique_ptr<Reactor> reactor;
+  std::shared_ptr<GroupInbox> group;
+};
+
+absl::StatusOr<Side> NewSide() {
+  absl::StatusOr<std::unique_ptr<Poller>> poller = CreatePoller();
+  if (!poller.ok()) return poller.status();
+  const auto pool = static_cast<uint16_t>(kWindow + 64);
+  absl::StatusOr<std::unique_ptr<Reactor>> reactor =
+      Reactor::CreateDriven(PoolOptions{.initial = pool, .max = pool},
+                            std::move(*poller), SystemNetwork());
+  if (!reactor.ok()) return reactor.status();
+  absl::StatusOr<std::shared_ptr<GroupInbox>> group = (*reactor)->CreateGroup();
+  if (!group.ok()) return group.status();
+  return Side{std::move(*reactor), std::move(*group)};
+}
+
+// Runs both loops until `side`'s group has a message.
+absl::StatusOr<MessagePtr> Await(Side& side, Side& other,
+                                 absl::string_view what) {
+  for (int i = 0; i < kStallLimit; ++i) {
+    absl::StatusOr<MessagePtr> m = side.group->Wait(absl::ZeroDuration());
+    if (!m.ok() || *m != nullptr) return m;
+    side.reactor->RunOnce(absl::ZeroDuration());
+    other.reactor->RunOnce(absl::ZeroDuration());
+  }
+  return absl::DeadlineExceededError(absl::StrCat("no ", what));
+}
+
+absl::Status Post(Side& side, MessagePtr& message) {
+  return side.reactor->Post(*side.group, message).status();
+}
+
+// Listens on `server`, connects `client` and completes the handshake; returns
+// the client's channel number.
+absl::StatusOr<uint16_t> Connect(BenchTransport transport, Side& server,
+                                 Side& client) {
+  MessagePtr welcome = server.reactor->pool().Get(AllocationStrategy::kAlways);
+  absl::Status s = transport == BenchTransport::kTcp
+                       ? TcpServerAddress("127.0.0.1", 0, *welcome)
+                       : UdsServerAddress("", *welcome);
+  if (s.ok()) s = Post(server, welcome);
+  if (!s.ok()) return s;
+  absl::StatusOr<MessagePtr> ready = Await(server, client, "WelcomeResponse");
+  if (!ready.ok()) return ready.status();
+  if ((*ready)->header().status != StatusCode::kSuccess) {
+    return absl::UnavailableError(absl::StrCat(
+        "listen failed: ", StatusCodeName((*ready)->header().status)));
+  }
+  absl::StatusOr<Address> at =
+      ParseAddressValue((*ready)->FindTextHeader(kListenOnHeader).value_or(""),
+                        Address::Role::kClient);
+  if (!at.ok()) return at.status();
+  MessagePtr hello = client.reactor->pool().Get(AllocationStrategy::kAlways);
+  if (s = FormatAddress(*at, *hello); !s.ok()) return s;
+  absl::StatusOr<BinaryHeader> posted =
+      client.reactor->Post(*client.group, hello);
+  if (!posted.ok()) return posted.status();
+  absl::StatusOr<MessagePtr> request = Await(server, client, "HelloRequest");
+  if (!request.ok()) return request.status();
+  (*request)->header().op_code = OpCode::kHelloResponse;
+  if (s = Post(server, *request); !s.ok()) return s;
+  absl::StatusOr<MessagePtr> response = Await(client, server, "HelloResponse");
+  if (!response.ok()) return response.status();
+  if ((*response)->header().op_code != OpCode::kHelloResponse) {
+    return absl::InternalError("the handshake failed");
+  }
+  return posted->channel_number;
+}
+
+}  // namespace
+
+absl::StatusOr<ThroughputResult> EngineOneThread(BenchTransport transport,
+                                                 size_t body,
+                                                 uint64_t messages) {
+  absl::StatusOr<Side> server = NewSide();
+  if (!server.ok()) return server.status();
+  absl::StatusOr<Side> client = NewSide();
+  if (!client.ok()) return client.status();
+  absl::StatusOr<uint16_t> channel = Connect(transport, *server, *client);
+  if (!channel.ok()) return channel.status();
+
+  const std::string payload(body, 'x');
+  const absl::Time start = absl::Now();
+  uint64_t posted = 0;
+  uint64_t counted = 0;
+  for (int stalled = 0; counted < messages;) {
+    const uint64_t before = counted;
+    for (; posted < messages && posted - counted < kWindow; ++posted) {
+      MessagePtr m = client->reactor->pool().Get(AllocationStrategy::kAlways);
+      m->header().op_code = OpCode::kSignal;
+      m->header().channel_number = *channel;
+      m->header().message_id = posted + 1;
+      m->body().Assign(payload);
+      if (absl::Status s = Post(*client, m); !s.ok()) return s;
+    }
+    client->reactor->RunOnce(absl::ZeroDuration());
+    server->reactor->RunOnce(absl::ZeroDuration());
+    while (true) {
+      absl::StatusOr<MessagePtr> m = server->group->Wait(absl::ZeroDuration());
+      if (!m.ok()) return m.status();
+      if (*m == nullptr) break;
+      if ((*m)->header().origin == Origin::kEngine) {
+        return absl::InternalError(absl::StrCat(
+            "engine notification: ", StatusCodeName((*m)->header().status)));
+      }
+      ++counted;
+    }
+    stalled = counted == before ? stalled + 1 : 0;
+    if (stalled == kStallLimit) {
+      return absl::DeadlineExceededError(
+          absl::StrCat("stalled at ", counted, " of ", messages, " messages"));
+    }
+  }
+  return ThroughputResult{messages, absl::Now() - start};
+}
+
+}  // namespace tofu::stress
