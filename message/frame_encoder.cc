@@ -10,11 +10,18 @@ void FrameEncoder::Add(const Message& message) {
       kBinaryHeaderSize + message.text_headers().size() + message.body().size(),
       kNotStaged};
   if (frame.size <= kCopyLimit) {
-    frame.staged_at = staging_base_ + staging_.size();
-    staging_.Append(frame.header.data(), kBinaryHeaderSize);
-    staging_.Append(message.text_headers().data(),
-                    message.text_headers().size());
-    staging_.Append(message.body().data(), message.body().size());
+    // One resize for the whole frame, then the parts copied in place.
+    const size_t at = staging_.size();
+    frame.staged_at = staging_base_ + at;
+    staging_.ResizeUninitialized(at + frame.size);
+    uint8_t* out = staging_.data() + at;
+    std::memcpy(out, frame.header.data(), kBinaryHeaderSize);
+    out += kBinaryHeaderSize;
+    const Buffer& headers = message.text_headers();
+    if (!headers.empty()) std::memcpy(out, headers.data(), headers.size());
+    out += headers.size();
+    const Buffer& body = message.body();
+    if (!body.empty()) std::memcpy(out, body.data(), body.size());
     slice_bound_ += 1;
   } else {
     slice_bound_ += 3;
