@@ -5,29 +5,31 @@
 namespace tofu {
 
 void FrameEncoder::Add(const Message& message) {
-  Frame frame{
-      EncodeBinaryHeader(message.header()), &message,
-      kBinaryHeaderSize + message.text_headers().size() + message.body().size(),
-      kNotStaged};
+  const Buffer& headers = message.text_headers();
+  const Buffer& body = message.body();
+  // Built in place: a Frame assembled on the stack and copied in stalled on
+  // store forwarding.
+  Frame& frame = frames_.emplace_back();
+  frame.message = &message;
+  frame.size = kBinaryHeaderSize + headers.size() + body.size();
   if (frame.size <= kCopyLimit) {
-    // One resize for the whole frame, then the parts copied in place.
+    // Encoded straight into the staging buffer, with one resize.
     const size_t at = staging_.size();
     frame.staged_at = staging_base_ + at;
     staging_.ResizeUninitialized(at + frame.size);
     uint8_t* out = staging_.data() + at;
-    std::memcpy(out, frame.header.data(), kBinaryHeaderSize);
+    EncodeBinaryHeader(message.header(), out);
     out += kBinaryHeaderSize;
-    const Buffer& headers = message.text_headers();
     if (!headers.empty()) std::memcpy(out, headers.data(), headers.size());
     out += headers.size();
-    const Buffer& body = message.body();
     if (!body.empty()) std::memcpy(out, body.data(), body.size());
     slice_bound_ += 1;
   } else {
+    frame.staged_at = kNotStaged;
+    EncodeBinaryHeader(message.header(), frame.header.data());
     slice_bound_ += 3;
   }
   pending_bytes_ += frame.size;
-  frames_.push_back(frame);
 }
 
 size_t FrameEncoder::Gather(absl::Span<IoSlice> out) const {

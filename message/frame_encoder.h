@@ -58,7 +58,7 @@ class FrameEncoder {
 
   void Compact();
   struct Frame {
-    WireHeader header;
+    WireHeader header;  // a staged frame's header is in the staging buffer
     const Message* message;
     size_t size;
     size_t staged_at;  // position in the staged stream, or kNotStaged
