@@ -88,7 +88,10 @@ inline constexpr uint8_t kOobBit = 1 << 6;
 }  // namespace binary_header_internal
 
 inline uint8_t EncodeProto(const BinaryHeader& header) {
-  using namespace binary_header_internal;  // NOLINT(build/namespaces)
+  using binary_header_internal::kMoreBit;
+  using binary_header_internal::kOobBit;
+  using binary_header_internal::kOpCodeMask;
+  using binary_header_internal::kOriginBit;
   return static_cast<uint8_t>(
       (static_cast<uint8_t>(header.op_code) & kOpCodeMask) |
       (header.origin == Origin::kEngine ? kOriginBit : 0) |
@@ -111,7 +114,11 @@ inline void EncodeBinaryHeader(const BinaryHeader& header, uint8_t* out) {
 }
 
 inline void DecodeBinaryHeader(const uint8_t* in, BinaryHeader& out) {
-  using namespace binary_header_internal;  // NOLINT(build/namespaces)
+  using binary_header_internal::BigEndian64;
+  using binary_header_internal::kMoreBit;
+  using binary_header_internal::kOobBit;
+  using binary_header_internal::kOpCodeMask;
+  using binary_header_internal::kOriginBit;
   uint64_t words[2];
   std::memcpy(words, in, sizeof(words));
   const uint64_t first = BigEndian64(words[0]);

@@ -72,7 +72,8 @@ class MessagePool {
   // kPoolOnly get finds the pool empty (a miss), `callback` is called when the
   // first message comes back, and again when `batch` messages are idle (if
   // `batch` > 1), each once per miss episode; the next miss starts a new
-  // episode. The first call tells the reader that something came back; the
+  // episode (a `batch` above max() is never reached, so the second call never
+  // comes). The first call tells the reader that something came back; the
   // second that enough came back to be worth a resume. It runs on the
   // returning thread with the pool's lock held, so it must be quick and must
   // not call into the pool (waking an I/O thread is the intended use). Pass

@@ -67,8 +67,10 @@ struct Channel {
   bool starved = false;
   // pool_empty was reported for the current starvation episode.
   bool pool_empty_reported = false;
+  // While starved, pending_input[pending_pos...] are the bytes read but not
+  // decoded yet; a resume decodes them in place and frees the buffer once
+  // they are all decoded.
   std::vector<uint8_t> pending_input;
-  // Where the undecoded part of pending_input starts.
   size_t pending_pos = 0;
 };
 

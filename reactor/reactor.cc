@@ -1,6 +1,7 @@
 #include "reactor/reactor.h"
 
 #include <algorithm>
+#include <chrono>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -40,7 +41,8 @@ constexpr absl::Duration kAcceptRetry = absl::Milliseconds(100);
 // half the pool), or kResumeDelay after the first came back, whichever is
 // first: resuming on every returned message would cost a wake-up and a
 // re-starve per frame while the application catches up. The delay is the
-// pollers' timeout granularity.
+// pollers' timeout granularity on Linux; a Windows wait follows the system
+// timer tick (about 16 ms by default), so it is longer there.
 constexpr size_t kResumeBatch = kSpareBatch;
 constexpr absl::Duration kResumeDelay = absl::Milliseconds(1);
 
@@ -256,7 +258,12 @@ bool Reactor::RunOnce(absl::Duration timeout, bool skip_if_idle) {
   if (stop) events_.clear();
   // Every post either ran inline or woke the notifier, so with no event
   // there is nothing to do; io_mu_ stays free for Post's inline path.
-  if (skip_if_idle && !stop && events_.empty()) return true;
+  // A starved reader waiting for its resume deadline needs the iteration's
+  // work even without events.
+  if (skip_if_idle && !stop && events_.empty() &&
+      !resume_waiting_.load(std::memory_order_relaxed)) {
+    return true;
+  }
   absl::MutexLock io(&io_mu_);
   for (const PollEvent& event : events_) {
     if (event.token == kNotifierToken) {
@@ -681,17 +688,15 @@ bool Reactor::ResumeDue() {
   // next returned message wake us.
   bool due = idle == 0 || idle >= resume_batch_;
   if (!due) {
-    const absl::Time now = absl::Now();
-    if (resume_at_ == absl::InfiniteFuture()) {
-      resume_at_ = now + kResumeDelay;
+    // A monotonic clock: a wall clock stepped back would hold the reader.
+    const auto now = std::chrono::steady_clock::now();
+    if (!resume_waiting_.load(std::memory_order_relaxed)) {
+      resume_at_ = now + absl::ToChronoNanoseconds(kResumeDelay);
       resume_waiting_.store(true, std::memory_order_relaxed);
     }
     due = now >= resume_at_;
   }
-  if (due) {
-    resume_at_ = absl::InfiniteFuture();
-    resume_waiting_.store(false, std::memory_order_relaxed);
-  }
+  if (due) resume_waiting_.store(false, std::memory_order_relaxed);
   return due;
 }
 

@@ -2,6 +2,7 @@
 #define TOFU_REACTOR_REACTOR_H_
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <thread>
@@ -146,7 +147,7 @@ class Reactor {
   bool Send(ChannelToken token, Channel& ch);
   void UpdateInterest(ChannelToken token, Channel& ch);
   // Whether starved channels should try to resume now (see kResumeBatch).
-  bool ResumeDue();
+  bool ResumeDue() ABSL_EXCLUSIVE_LOCKS_REQUIRED(io_mu_);
   void ResumeStarved();
   // Closes the channel: unsent messages back with `reason`, then channel_closed
   // (unless `notify` is false), socket closed (reset when `abort`), number
@@ -205,11 +206,12 @@ class Reactor {
   std::vector<ChannelToken> dirty_;  // channels with new frames to send
   std::vector<ChannelToken> starved_;  // channels waiting for pool messages
   // Starved readers resume once this many pool messages are idle, or at
-  // resume_at_ (set when the first came back). 1 for a driven reactor, which
-  // has no clock: it resumes on the first.
+  // resume_at_, set by the first iteration that finds some idle but fewer.
+  // 1 for a driven reactor, which has no clock: it resumes on the first.
   size_t resume_batch_ = 1;  // set before the thread starts
-  absl::Time resume_at_ = absl::InfiniteFuture();
-  // resume_at_ is set, for the wait's timeout outside io_mu_.
+  std::chrono::steady_clock::time_point resume_at_;
+  // resume_at_ is set and not reached yet; read outside io_mu_ for the wait's
+  // timeout and the spin.
   std::atomic<bool> resume_waiting_{false};
   std::vector<uint8_t> read_buffer_;
   // Pool messages taken a batch at a time for decoding, and messages written

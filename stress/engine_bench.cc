@@ -16,13 +16,11 @@ namespace tofu::stress {
 namespace {
 
 constexpr absl::Duration kWait = absl::Seconds(30);
-// The sender keeps at most this much in flight. The window stays within the
-// pool (sized window + 64), as an application that uses the pool as its
-// memory budget would: beyond it each Get allocates and each return frees.
-// A few thousand small messages, or 2 MiB of large ones, keep both I/O threads
-// busy; more only spill the working set out of the caches (a window of 8 MiB
-// gave 64 KiB bodies 10 to 50 % less throughput here, and 1 KiB ones 10 to
-// 20 % less; 1024 or 2048 messages gave 64-byte bodies less).
+// The window's bounds (see ThroughputWindow). A few thousand small messages,
+// or 2 MiB of large ones, keep both I/O threads busy; more only spill the
+// working set out of the caches (a window of 8 MiB gave 64 KiB bodies 10 to
+// 50 % less throughput here, and 1 KiB ones 10 to 20 % less; 1024 or 2048
+// messages gave 64-byte bodies less).
 constexpr uint64_t kWindowMessages = 4096;
 constexpr uint64_t kWindowBytes = 2 << 20;
 
@@ -109,12 +107,16 @@ absl::StatusOr<Link> Connect(BenchTransport transport, uint16_t server_pool,
 
 }  // namespace
 
+uint64_t ThroughputWindow(size_t body) {
+  return std::min<uint64_t>(kWindowMessages,
+                            std::max<uint64_t>(16, kWindowBytes / (body + 16)));
+}
+
 absl::StatusOr<ThroughputResult> EngineThroughput(BenchTransport transport,
                                                   size_t body,
                                                   uint64_t messages,
                                                   uint16_t receiver_pool) {
-  const uint64_t window = std::min<uint64_t>(
-      kWindowMessages, std::max<uint64_t>(16, kWindowBytes / (body + 16)));
+  const uint64_t window = ThroughputWindow(body);
   const auto sender_pool = static_cast<uint16_t>(window + 64);
   absl::StatusOr<Link> link = Connect(
       transport, receiver_pool == 0 ? sender_pool : receiver_pool, sender_pool);

@@ -13,11 +13,17 @@
 
 namespace tofu::stress {
 
+// How many messages EngineThroughput's sender keeps in flight: 4096 or 2 MiB,
+// whichever is fewer, at least 16. Each engine's pool holds the window plus
+// 64, as an application that uses the pool as its memory budget would: beyond
+// it each Get allocates and each return frees.
+uint64_t ThroughputWindow(size_t body);
+
 // One application thread posts `messages` Signals with `body`-byte bodies as
 // fast as the API takes them; the receiving application counts them all. The
-// sender keeps at most a window of messages (4096 or 2 MiB, whichever is
-// fewer, at least 16) ahead of what the receiver has counted, as any sender
-// with bounded memory must. Each engine's pool holds the window, unless
+// sender keeps at most ThroughputWindow(body) messages ahead of what the
+// receiver has counted, as any sender with bounded memory must. Each engine's
+// pool holds the window, unless
 // `receiver_pool` is set: then the receiving engine's pool has that many
 // messages, and when it is smaller than the window the receiver's pool paces
 // the sender (backpressure: the receiver stops reading while its pool is

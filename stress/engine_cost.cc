@@ -12,6 +12,7 @@
 #include "reactor/group_inbox.h"
 #include "reactor/poller.h"
 #include "reactor/reactor.h"
+#include "stress/engine_bench.h"
 #include "tofu/tofu.h"
 #include "transport/address.h"
 #include "transport/stream.h"
@@ -19,8 +20,6 @@
 namespace tofu::stress {
 namespace {
 
-// As EngineThroughput: a window of messages in flight, within each pool.
-constexpr uint64_t kWindow = 4096;
 // Loop iterations without progress before giving up.
 constexpr int kStallLimit = 100000;
 
@@ -29,10 +28,12 @@ struct Side {
   std::shared_ptr<GroupInbox> group;
 };
 
-absl::StatusOr<Side> NewSide() {
+// A driven reactor whose pool holds `window` messages and some spare, as
+// EngineThroughput's engines do.
+absl::StatusOr<Side> NewSide(uint64_t window) {
   absl::StatusOr<std::unique_ptr<Poller>> poller = CreatePoller();
   if (!poller.ok()) return poller.status();
-  const auto pool = static_cast<uint16_t>(kWindow + 64);
+  const auto pool = static_cast<uint16_t>(window + 64);
   absl::StatusOr<std::unique_ptr<Reactor>> reactor =
       Reactor::CreateDriven(PoolOptions{.initial = pool, .max = pool},
                             std::move(*poller), SystemNetwork());
@@ -100,9 +101,10 @@ absl::StatusOr<uint16_t> Connect(BenchTransport transport, Side& server,
 absl::StatusOr<ThroughputResult> EngineOneThread(BenchTransport transport,
                                                  size_t body,
                                                  uint64_t messages) {
-  absl::StatusOr<Side> server = NewSide();
+  const uint64_t window = ThroughputWindow(body);
+  absl::StatusOr<Side> server = NewSide(window);
   if (!server.ok()) return server.status();
-  absl::StatusOr<Side> client = NewSide();
+  absl::StatusOr<Side> client = NewSide(window);
   if (!client.ok()) return client.status();
   absl::StatusOr<uint16_t> channel = Connect(transport, *server, *client);
   if (!channel.ok()) return channel.status();
@@ -113,7 +115,7 @@ absl::StatusOr<ThroughputResult> EngineOneThread(BenchTransport transport,
   uint64_t counted = 0;
   for (int stalled = 0; counted < messages;) {
     const uint64_t before = counted;
-    for (; posted < messages && posted - counted < kWindow; ++posted) {
+    for (; posted < messages && posted - counted < window; ++posted) {
       MessagePtr m = client->reactor->pool().Get(AllocationStrategy::kAlways);
       m->header().op_code = OpCode::kSignal;
       m->header().channel_number = *channel;

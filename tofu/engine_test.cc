@@ -239,13 +239,15 @@ TEST_P(EngineTest, BackpressureStopsReadingAndResumesWithoutLoss) {
   EXPECT_GE(pool_empty, 1);
 }
 
-// A starved reader resumes in batches (half the pool here), but never waits
-// for a batch that cannot come: an application that holds all but one
-// message at a time still gets every frame, one per returned message.
-TEST_P(EngineTest, StarvedReaderResumesOnEachReturnedMessage) {
-  Env server = NewEnv({.initial_pool_messages = 8, .max_pool_messages = 8});
+// The server application holds every message it receives and, once starved,
+// gives back one per frame; every frame must still arrive, in order.
+void ExpectEveryFrameWhileHoldingAllButOne(Transport transport,
+                                           Options server_options) {
+  server_options.initial_pool_messages = 8;
+  server_options.max_pool_messages = 8;
+  Env server = NewEnv(server_options);
   Env client = NewEnv();
-  Listener l = Listen(server, GetParam());
+  Listener l = Listen(server, transport);
   Connection c = Handshake(server, client, l);
   constexpr int kMessages = 40;
   for (int i = 1; i <= kMessages; ++i) {
@@ -265,10 +267,22 @@ TEST_P(EngineTest, StarvedReaderResumesOnEachReturnedMessage) {
       ASSERT_EQ(m->header().message_id, next_id++);
       held.push_back(std::move(m));
     }
-    // Once starved, give back one message per frame received.
     if (starved && !held.empty()) held.pop_front();
   }
   EXPECT_TRUE(starved);
+}
+
+// A starved reader resumes in batches (half the pool here), but never waits
+// for a batch that cannot come: it resumes a moment after fewer come back.
+TEST_P(EngineTest, StarvedReaderResumesWhenFewerThanABatchComeBack) {
+  ExpectEveryFrameWhileHoldingAllButOne(GetParam(), Options());
+}
+
+// The same while the I/O thread polls without sleeping the whole time: its
+// polling iterations must still resume the reader when the moment comes.
+TEST_P(EngineTest, StarvedReaderResumesWhileTheIoThreadSpins) {
+  ExpectEveryFrameWhileHoldingAllButOne(GetParam(),
+                                        Options{.io_spin = absl::Seconds(30)});
 }
 
 // Scenario 11.
