@@ -42,12 +42,12 @@ struct ChannelToken {
 // new one. When every number is open or in quarantine, Open fails with
 // resource_exhausted rather than reuse a number early.
 //
-// Threads: Open, Close and CheckOwner are thread-safe (application threads open
-// channels when they post a Hello/WelcomeRequest; the I/O thread opens accepted
-// channels and closes them). Find returns the state for the one thread that
-// owns the states (the engine's I/O thread); the State itself is not
-// synchronised by the table. `owner` is an opaque id (the channel group)
-// checked by CheckOwner.
+// Threads: Open, Close, CheckOwner and Hint are thread-safe (application
+// threads open channels when they post a Hello/WelcomeRequest; the I/O thread
+// opens accepted channels and closes them). Find returns the state for the one
+// thread that owns the states (the engine's I/O thread); the State itself is
+// not synchronised by the table, and neither is SetHint. `owner` is an opaque
+// id (the channel group) checked by CheckOwner.
 template <typename State>
 class ChannelTable {
  public:
@@ -83,6 +83,7 @@ class ChannelTable {
       slots_[number].store(slot, std::memory_order_release);
     }
     slot->owner.store(owner, std::memory_order_relaxed);
+    slot->hint.store(false, std::memory_order_relaxed);
     slot->state.emplace(std::forward<Args>(args)...);
     const uint32_t generation =
         slot->generation.load(std::memory_order_relaxed) + 1;
@@ -146,6 +147,30 @@ class ChannelTable {
     return &*slot->state;
   }
 
+  // A flag of the opening `token` names, false when it opens, for other threads
+  // to read with Hint: advice only, since a reader may see it a moment late
+  // (the engine's I/O thread says how a channel's frames are best written).
+  // The states' owning thread only; nothing happens if that opening is
+  // closed.
+  void SetHint(ChannelToken token, bool value) {
+    if (Find(token) == nullptr) return;
+    slots_[token.number]
+        .load(std::memory_order_relaxed)
+        ->hint.store(value, std::memory_order_relaxed);
+  }
+  // The flag SetHint set on the opening `token` names; false once it closed.
+  bool Hint(ChannelToken token) const {
+    if (token.number < kMinChannelNumber || token.number > kMaxChannelNumber)
+      return false;
+    const Slot* slot = slots_[token.number].load(std::memory_order_acquire);
+    if (slot == nullptr) return false;
+    const bool hint = slot->hint.load(std::memory_order_relaxed);
+    std::atomic_thread_fence(std::memory_order_acquire);
+    return slot->generation.load(std::memory_order_relaxed) ==
+               token.generation &&
+           IsOpenGeneration(token.generation) && hint;
+  }
+
   // Closes the opening `token` names: destroys its State and quarantines the
   // number. Returns false (and does nothing) if that opening is already closed.
   bool Close(ChannelToken token) {
@@ -181,6 +206,8 @@ class ChannelTable {
     std::atomic<uint32_t> generation{0};
     // Written under the lock while closed; read by CheckOwner without it.
     std::atomic<uint64_t> owner{0};
+    // See SetHint.
+    std::atomic<bool> hint{false};
     std::optional<State> state;
   };
 

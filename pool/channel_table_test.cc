@@ -57,6 +57,26 @@ TEST(ChannelTable, OwnerCheck) {
             StatusCode::kInvalidChannelNumber);
 }
 
+TEST(ChannelTable, HintBelongsToOneOpening) {
+  ChannelTable<State> table;
+  auto a = table.Open(1, "a");
+  ASSERT_TRUE(a.ok());
+  EXPECT_FALSE(table.Hint(*a));  // false when it opens
+  table.SetHint(*a, true);
+  EXPECT_TRUE(table.Hint(*a));
+  ASSERT_TRUE(table.Close(*a));
+  EXPECT_FALSE(table.Hint(*a));  // closed
+  table.SetHint(*a, true);       // ignored once closed
+  EXPECT_FALSE(table.Hint(*a));
+  auto b = table.Open(1, "b");  // a new opening starts without it
+  ASSERT_TRUE(b.ok());
+  EXPECT_FALSE(table.Hint(*b));
+  table.SetHint(*b, true);
+  EXPECT_TRUE(table.Hint(*b));
+  EXPECT_FALSE(table.Hint(*a));
+  EXPECT_FALSE(table.Hint(ChannelToken{0, 1}));
+}
+
 TEST(ChannelTable, StaleTokenNeverFindsANewChannel) {
   // No quarantine, so the number comes back as soon as the free list wraps.
   ChannelTable<State> table(/*quarantine=*/0);

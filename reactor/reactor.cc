@@ -31,6 +31,10 @@ constexpr size_t kDirectReadMin = 16 * 1024;
 constexpr size_t kHeaderReadSize = 4 * 1024;
 // Pool messages taken at a time for decoding (see Reactor::spare_).
 constexpr size_t kSpareBatch = 128;
+// A post of a frame at least this large (text headers and body) to a UDS
+// channel is written on the posting thread when no thread runs the loop (see
+// TryRunPostedInline).
+constexpr size_t kInlineWriteMin = 16 * 1024;
 // Connections accepted per readiness event, so one busy listener cannot starve
 // the rest.
 constexpr int kMaxAcceptsPerEvent = 256;
@@ -196,6 +200,10 @@ absl::StatusOr<BinaryHeader> Reactor::Post(GroupInbox& group,
     checked = *token;
   }
   const BinaryHeader prepared = header;
+  const bool large_uds =
+      message->body().size() + message->text_headers().size() >=
+          kInlineWriteMin &&
+      channels_.Hint(checked);
   {
     absl::MutexLock lock(&mu_);
     if (stopping_) {
@@ -205,7 +213,7 @@ absl::StatusOr<BinaryHeader> Reactor::Post(GroupInbox& group,
     }
     posted_.push_back(Posted{std::move(message), &group, checked, nullptr});
   }
-  if (!TryRunPostedInline()) Wake();
+  if (!TryRunPostedInline(large_uds)) Wake();
   return prepared;
 }
 
@@ -319,12 +327,14 @@ void Reactor::ReturnToPool() {
   pool_.Recycle(spare_);
 }
 
-bool Reactor::TryRunPostedInline() {
-  if (!inline_posts_ || !inline_credit_.load(std::memory_order_relaxed) ||
-      !inline_credit_.exchange(false, std::memory_order_acq_rel) ||
-      !io_mu_.TryLock()) {
+bool Reactor::TryRunPostedInline(bool large_uds) {
+  if (!inline_posts_) return false;
+  if (!large_uds &&
+      (!inline_credit_.load(std::memory_order_relaxed) ||
+       !inline_credit_.exchange(false, std::memory_order_acq_rel))) {
     return false;
   }
+  if (!io_mu_.TryLock()) return false;
   // Once stopping, the I/O thread's last iteration closes everything.
   const bool taken = DispatchPosted(/*unless_stopping=*/true);
   if (taken) FinishIteration();
@@ -475,6 +485,8 @@ void Reactor::StartConnect(ChannelToken token, Channel& ch, MessagePtr hello) {
   ch.kind = Channel::Kind::kIo;
   ch.stream = std::move(*stream);
   ch.connecting = !connected;
+  ch.uds = address->transport == Address::Transport::kUds;
+  channels_.SetHint(token, ch.uds);
   live_.insert(token.Pack());
   UpdateInterest(token, ch);
   if (connected) dirty_.push_back(token);
@@ -499,6 +511,7 @@ void Reactor::StartListen(ChannelToken token, Channel& ch, MessagePtr welcome) {
   }
   ch.kind = Channel::Kind::kListener;
   ch.stream = std::move(*stream);
+  ch.uds = bound->transport == Address::Transport::kUds;
   live_.insert(token.Pack());
   UpdateInterest(token, ch);
   RewriteListenOn(*welcome, bound->Value());
@@ -525,6 +538,8 @@ void Reactor::AcceptAll(ChannelToken token, Channel& listener) {
     ch->opening_id_known = false;  // the first frame's id, when it comes
     ch->kind = Channel::Kind::kIo;
     ch->stream = std::move(*accepted);
+    ch->uds = listener.uds;
+    channels_.SetHint(*opened, ch->uds);
     live_.insert(opened->Pack());
     UpdateInterest(*opened, *ch);
   }

@@ -113,14 +113,20 @@ class Reactor {
   // The rest of an iteration once events and posts are handled: resume
   // starved channels, write what is queued, hand over deliveries.
   void FinishIteration() ABSL_EXCLUSIVE_LOCKS_REQUIRED(io_mu_);
-  // Post's fast path, for request/response latency: right after the loop
-  // delivered received frames (an answer may follow), the next post runs the
-  // loop's work on the posting thread, if no thread is running it (the I/O
-  // thread is waiting for readiness), and writes at once, saving the I/O
-  // thread's wake-up. One post per delivering iteration: a stream of posts
-  // is left to the I/O thread, which batches it into few writes. False when
-  // the post must wake the I/O thread instead.
-  bool TryRunPostedInline();
+  // Post's fast path: the post runs the loop's work on the posting thread, if
+  // no thread is running it (the I/O thread is waiting for readiness or
+  // polling), and writes at once. Two cases take it:
+  // - request/response latency: right after the loop delivered received
+  //   frames (an answer may follow), one post per delivering iteration saves
+  //   the I/O thread's wake-up. A stream of small posts is left to the I/O
+  //   thread, which batches it into few writes;
+  // - `large_uds`, a frame of kInlineWriteMin bytes or more to a UDS channel:
+  //   the kernel's write is then a copy of the body, which the posting
+  //   thread's core has in its cache; from the I/O thread's core it costs a
+  //   second trip across cores (TCP's write does the receiver's work too,
+  //   which is better left to the I/O thread).
+  // False when the post must wake the I/O thread instead.
+  bool TryRunPostedInline(bool large_uds);
   // Dispatches everything posted so far, in post order; false when the
   // reactor is stopping (then, if `unless_stopping`, nothing is dispatched).
   bool DispatchPosted(bool unless_stopping = false)
