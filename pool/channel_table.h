@@ -43,11 +43,11 @@ struct ChannelToken {
 // resource_exhausted rather than reuse a number early.
 //
 // Threads: Open, Close, CheckOwner and Hint are thread-safe (application
-// threads open channels when they post a Hello/WelcomeRequest; the I/O thread
-// opens accepted channels and closes them). Find returns the state for the one
-// thread that owns the states (the engine's I/O thread); the State itself is
-// not synchronised by the table, and neither is SetHint. `owner` is an opaque
-// id (the channel group) checked by CheckOwner.
+// threads open channels when they post a Hello/WelcomeRequest; the engine's
+// loop opens accepted channels and closes them). Find and SetHint are for the
+// owner of the states (in the engine, whichever thread holds the loop's lock);
+// the State itself is not synchronised by the table. `owner` is an opaque id
+// (the channel group) checked by CheckOwner.
 template <typename State>
 class ChannelTable {
  public:
@@ -149,9 +149,8 @@ class ChannelTable {
 
   // A flag of the opening `token` names, false when it opens, for other threads
   // to read with Hint: advice only, since a reader may see it a moment late
-  // (the engine's I/O thread says how a channel's frames are best written).
-  // The states' owning thread only; nothing happens if that opening is
-  // closed.
+  // (the engine's loop says how a channel's frames are best written). The
+  // states' owner only; nothing happens if that opening is closed.
   void SetHint(ChannelToken token, bool value) {
     if (Find(token) == nullptr) return;
     slots_[token.number]
@@ -160,15 +159,21 @@ class ChannelTable {
   }
   // The flag SetHint set on the opening `token` names; false once it closed.
   bool Hint(ChannelToken token) const {
-    if (token.number < kMinChannelNumber || token.number > kMaxChannelNumber)
+    if (token.number < kMinChannelNumber || token.number > kMaxChannelNumber ||
+        !IsOpenGeneration(token.generation)) {
       return false;
+    }
     const Slot* slot = slots_[token.number].load(std::memory_order_acquire);
     if (slot == nullptr) return false;
+    // As CheckOwner reads the owner: between two loads of the same open
+    // generation, the flag read belongs to that opening (Open clears it
+    // before it publishes the generation).
+    if (slot->generation.load(std::memory_order_acquire) != token.generation)
+      return false;
     const bool hint = slot->hint.load(std::memory_order_relaxed);
     std::atomic_thread_fence(std::memory_order_acquire);
-    return slot->generation.load(std::memory_order_relaxed) ==
-               token.generation &&
-           IsOpenGeneration(token.generation) && hint;
+    return hint &&
+           slot->generation.load(std::memory_order_relaxed) == token.generation;
   }
 
   // Closes the opening `token` names: destroys its State and quarantines the

@@ -201,6 +201,7 @@ absl::StatusOr<BinaryHeader> Reactor::Post(GroupInbox& group,
   }
   const BinaryHeader prepared = header;
   const bool large_uds =
+      inline_posts_ &&
       message->body().size() + message->text_headers().size() >=
           kInlineWriteMin &&
       channels_.Hint(checked);
@@ -272,7 +273,11 @@ bool Reactor::RunOnce(absl::Duration timeout, bool skip_if_idle) {
       !resume_waiting_.load(std::memory_order_relaxed)) {
     return true;
   }
+  // Posting threads leave the loop's work to us while we wait for it (see
+  // TryRunPostedInline): TryLock would otherwise keep winning against us.
+  io_thread_waiting_.store(true, std::memory_order_relaxed);
   absl::MutexLock io(&io_mu_);
+  io_thread_waiting_.store(false, std::memory_order_relaxed);
   for (const PollEvent& event : events_) {
     if (event.token == kNotifierToken) {
       notifier_->Drain();
@@ -334,7 +339,9 @@ bool Reactor::TryRunPostedInline(bool large_uds) {
        !inline_credit_.exchange(false, std::memory_order_acq_rel))) {
     return false;
   }
-  if (!io_mu_.TryLock()) return false;
+  if (io_thread_waiting_.load(std::memory_order_relaxed) || !io_mu_.TryLock()) {
+    return false;
+  }
   // Once stopping, the I/O thread's last iteration closes everything.
   const bool taken = DispatchPosted(/*unless_stopping=*/true);
   if (taken) FinishIteration();

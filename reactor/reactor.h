@@ -132,7 +132,8 @@ class Reactor {
   bool DispatchPosted(bool unless_stopping = false)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(io_mu_);
 
-  // Reactor thread.
+  // The loop's work: the I/O thread, or a posting thread on the inline path
+  // (io_mu_ held either way).
   void HandleEvent(const PollEvent& event);
   void Dispatch(Posted& posted);
   void StartConnect(ChannelToken token, Channel& ch, MessagePtr hello);
@@ -188,6 +189,8 @@ class Reactor {
   // calls from another thread while one waits); set before the thread starts.
   bool inline_posts_ = false;
   std::atomic<bool> inline_credit_{false};
+  // The I/O thread is about to take io_mu_ (see RunOnce).
+  std::atomic<bool> io_thread_waiting_{false};
   // Held by whichever thread runs the loop's work (the I/O thread after each
   // wait, or a posting thread inline): everything below "Loop state" is
   // touched only under it.
