@@ -43,6 +43,24 @@ absl::StatusOr<MessagePtr> Next(ChannelGroup& group, absl::string_view what) {
   return m;
 }
 
+// A link end through the public API.
+class ApiEnd final : public LinkEnd {
+ public:
+  ApiEnd(Engine& engine, ChannelGroup& group)
+      : engine_(engine), group_(group) {}
+  MessagePtr Get() override { return engine_.Get(AllocationStrategy::kAlways); }
+  absl::StatusOr<BinaryHeader> Post(MessagePtr& message) override {
+    return group_.Post(message);
+  }
+  absl::StatusOr<MessagePtr> Next(absl::string_view what) override {
+    return stress::Next(group_, what);
+  }
+
+ private:
+  Engine& engine_;
+  ChannelGroup& group_;
+};
+
 // Each engine's pool has `server_pool` and `client_pool` messages.
 absl::StatusOr<Link> Connect(BenchTransport transport, uint16_t server_pool,
                              uint16_t client_pool) {
@@ -62,19 +80,28 @@ absl::StatusOr<Link> Connect(BenchTransport transport, uint16_t server_pool,
   if (!cg.ok()) return cg.status();
   link.client_group = std::move(*cg);
 
-  MessagePtr welcome = link.server->Get(AllocationStrategy::kAlways);
-  if (transport == BenchTransport::kTcp) {
-    if (absl::Status s = TcpServerAddress("127.0.0.1", 0, *welcome); !s.ok())
-      return s;
-  } else if (absl::Status s = UdsServerAddress("", *welcome); !s.ok()) {
-    return s;
-  }
-  if (absl::StatusOr<BinaryHeader> p = link.server_group->Post(welcome);
-      !p.ok()) {
+  ApiEnd server_end(*link.server, *link.server_group);
+  ApiEnd client_end(*link.client, *link.client_group);
+  absl::StatusOr<uint16_t> channel =
+      Handshake(transport, server_end, client_end);
+  if (!channel.ok()) return channel.status();
+  link.client_channel = *channel;
+  return link;
+}
+
+}  // namespace
+
+absl::StatusOr<uint16_t> Handshake(BenchTransport transport, LinkEnd& server,
+                                   LinkEnd& client) {
+  MessagePtr welcome = server.Get();
+  absl::Status s = transport == BenchTransport::kTcp
+                       ? TcpServerAddress("127.0.0.1", 0, *welcome)
+                       : UdsServerAddress("", *welcome);
+  if (!s.ok()) return s;
+  if (absl::StatusOr<BinaryHeader> p = server.Post(welcome); !p.ok()) {
     return p.status();
   }
-  absl::StatusOr<MessagePtr> ready =
-      Next(*link.server_group, "WelcomeResponse");
+  absl::StatusOr<MessagePtr> ready = server.Next("WelcomeResponse");
   if (!ready.ok()) return ready.status();
   if ((*ready)->header().status != StatusCode::kSuccess) {
     return absl::UnavailableError(absl::StrCat(
@@ -84,28 +111,23 @@ absl::StatusOr<Link> Connect(BenchTransport transport, uint16_t server_pool,
       ParseAddressValue((*ready)->FindTextHeader(kListenOnHeader).value_or(""),
                         Address::Role::kClient);
   if (!at.ok()) return at.status();
-  MessagePtr hello = link.client->Get(AllocationStrategy::kAlways);
-  if (absl::Status s = FormatAddress(*at, *hello); !s.ok()) return s;
-  absl::StatusOr<BinaryHeader> posted = link.client_group->Post(hello);
+  MessagePtr hello = client.Get();
+  if (s = FormatAddress(*at, *hello); !s.ok()) return s;
+  absl::StatusOr<BinaryHeader> posted = client.Post(hello);
   if (!posted.ok()) return posted.status();
-  link.client_channel = posted->channel_number;
-  absl::StatusOr<MessagePtr> request = Next(*link.server_group, "HelloRequest");
+  absl::StatusOr<MessagePtr> request = server.Next("HelloRequest");
   if (!request.ok()) return request.status();
   (*request)->header().op_code = OpCode::kHelloResponse;
-  if (absl::StatusOr<BinaryHeader> p = link.server_group->Post(*request);
-      !p.ok()) {
+  if (absl::StatusOr<BinaryHeader> p = server.Post(*request); !p.ok()) {
     return p.status();
   }
-  absl::StatusOr<MessagePtr> response =
-      Next(*link.client_group, "HelloResponse");
+  absl::StatusOr<MessagePtr> response = client.Next("HelloResponse");
   if (!response.ok()) return response.status();
   if ((*response)->header().op_code != OpCode::kHelloResponse) {
     return absl::InternalError("the handshake failed");
   }
-  return link;
+  return posted->channel_number;
 }
-
-}  // namespace
 
 uint64_t ThroughputWindow(size_t body) {
   return std::min<uint64_t>(kWindowMessages,

@@ -8,10 +8,32 @@
 #include <cstdint>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "message/binary_header.h"
+#include "message/message.h"
 #include "stress/raw_baseline.h"
 #include "stress/stats.h"
 
 namespace tofu::stress {
+
+// One end of a benchmark link, as the handshake drives it: through the public
+// API (EngineThroughput, EnginePingPong) or through a driven reactor
+// (engine_cost.h).
+class LinkEnd {
+ public:
+  virtual ~LinkEnd() = default;
+  // A message from this end's pool (allocated if it has none idle).
+  virtual MessagePtr Get() = 0;
+  virtual absl::StatusOr<BinaryHeader> Post(MessagePtr& message) = 0;
+  // The next message for this end's group; an error if none comes in time.
+  virtual absl::StatusOr<MessagePtr> Next(absl::string_view what) = 0;
+};
+
+// Listens on `server` (a free TCP port on 127.0.0.1, or a temporary UDS
+// path), connects `client` to it and completes the Hello handshake; returns
+// the client's channel number.
+absl::StatusOr<uint16_t> Handshake(BenchTransport transport, LinkEnd& server,
+                                   LinkEnd& client);
 
 // How many messages EngineThroughput's sender keeps in flight: 4096 or 2 MiB,
 // whichever is fewer, at least 16. Each engine's pool holds the window plus

@@ -13,8 +13,6 @@
 #include "reactor/poller.h"
 #include "reactor/reactor.h"
 #include "stress/engine_bench.h"
-#include "tofu/tofu.h"
-#include "transport/address.h"
 #include "transport/stream.h"
 
 namespace tofu::stress {
@@ -55,46 +53,24 @@ absl::StatusOr<MessagePtr> Await(Side& side, Side& other,
   return absl::DeadlineExceededError(absl::StrCat("no ", what));
 }
 
-absl::Status Post(Side& side, MessagePtr& message) {
-  return side.reactor->Post(*side.group, message).status();
-}
+// A link end through a driven reactor; waiting runs both loops.
+class DrivenEnd final : public LinkEnd {
+ public:
+  DrivenEnd(Side& self, Side& other) : self_(self), other_(other) {}
+  MessagePtr Get() override {
+    return self_.reactor->pool().Get(AllocationStrategy::kAlways);
+  }
+  absl::StatusOr<BinaryHeader> Post(MessagePtr& message) override {
+    return self_.reactor->Post(*self_.group, message);
+  }
+  absl::StatusOr<MessagePtr> Next(absl::string_view what) override {
+    return Await(self_, other_, what);
+  }
 
-// Listens on `server`, connects `client` and completes the handshake; returns
-// the client's channel number.
-absl::StatusOr<uint16_t> Connect(BenchTransport transport, Side& server,
-                                 Side& client) {
-  MessagePtr welcome = server.reactor->pool().Get(AllocationStrategy::kAlways);
-  absl::Status s = transport == BenchTransport::kTcp
-                       ? TcpServerAddress("127.0.0.1", 0, *welcome)
-                       : UdsServerAddress("", *welcome);
-  if (s.ok()) s = Post(server, welcome);
-  if (!s.ok()) return s;
-  absl::StatusOr<MessagePtr> ready = Await(server, client, "WelcomeResponse");
-  if (!ready.ok()) return ready.status();
-  if ((*ready)->header().status != StatusCode::kSuccess) {
-    return absl::UnavailableError(absl::StrCat(
-        "listen failed: ", StatusCodeName((*ready)->header().status)));
-  }
-  absl::StatusOr<Address> at =
-      ParseAddressValue((*ready)->FindTextHeader(kListenOnHeader).value_or(""),
-                        Address::Role::kClient);
-  if (!at.ok()) return at.status();
-  MessagePtr hello = client.reactor->pool().Get(AllocationStrategy::kAlways);
-  if (s = FormatAddress(*at, *hello); !s.ok()) return s;
-  absl::StatusOr<BinaryHeader> posted =
-      client.reactor->Post(*client.group, hello);
-  if (!posted.ok()) return posted.status();
-  absl::StatusOr<MessagePtr> request = Await(server, client, "HelloRequest");
-  if (!request.ok()) return request.status();
-  (*request)->header().op_code = OpCode::kHelloResponse;
-  if (s = Post(server, *request); !s.ok()) return s;
-  absl::StatusOr<MessagePtr> response = Await(client, server, "HelloResponse");
-  if (!response.ok()) return response.status();
-  if ((*response)->header().op_code != OpCode::kHelloResponse) {
-    return absl::InternalError("the handshake failed");
-  }
-  return posted->channel_number;
-}
+ private:
+  Side& self_;
+  Side& other_;
+};
 
 }  // namespace
 
@@ -106,7 +82,10 @@ absl::StatusOr<ThroughputResult> EngineOneThread(BenchTransport transport,
   if (!server.ok()) return server.status();
   absl::StatusOr<Side> client = NewSide(window);
   if (!client.ok()) return client.status();
-  absl::StatusOr<uint16_t> channel = Connect(transport, *server, *client);
+  DrivenEnd server_end(*server, *client);
+  DrivenEnd client_end(*client, *server);
+  absl::StatusOr<uint16_t> channel =
+      Handshake(transport, server_end, client_end);
   if (!channel.ok()) return channel.status();
 
   const std::string payload(body, 'x');
@@ -121,7 +100,9 @@ absl::StatusOr<ThroughputResult> EngineOneThread(BenchTransport transport,
       m->header().channel_number = *channel;
       m->header().message_id = posted + 1;
       m->body().Assign(payload);
-      if (absl::Status s = Post(*client, m); !s.ok()) return s;
+      if (absl::StatusOr<BinaryHeader> p = client_end.Post(m); !p.ok()) {
+        return p.status();
+      }
     }
     client->reactor->RunOnce(absl::ZeroDuration());
     server->reactor->RunOnce(absl::ZeroDuration());
