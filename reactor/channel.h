@@ -37,9 +37,6 @@ struct Channel {
   bool opening_id_known = true;
   Kind kind = Kind::kPending;
   std::unique_ptr<Stream> stream;  // null until connected or listening
-  // An AF_UNIX socket (a listener's: what it accepts). Its channel's hint in
-  // the table says so to posting threads (see Reactor::TryRunPostedInline).
-  bool uds = false;
   bool registered = false;
   uint32_t interest = 0;
   bool connecting = false;

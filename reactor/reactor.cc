@@ -33,7 +33,8 @@ constexpr size_t kHeaderReadSize = 4 * 1024;
 constexpr size_t kSpareBatch = 128;
 // A post of a frame at least this large (text headers and body) to a UDS
 // channel is written on the posting thread when no thread runs the loop (see
-// TryRunPostedInline).
+// TryRunPostedInline). A channel's hint in channels_ says it is UDS (a
+// listener's: what it accepts).
 constexpr size_t kInlineWriteMin = 16 * 1024;
 // Connections accepted per readiness event, so one busy listener cannot starve
 // the rest.
@@ -492,8 +493,7 @@ void Reactor::StartConnect(ChannelToken token, Channel& ch, MessagePtr hello) {
   ch.kind = Channel::Kind::kIo;
   ch.stream = std::move(*stream);
   ch.connecting = !connected;
-  ch.uds = address->transport == Address::Transport::kUds;
-  channels_.SetHint(token, ch.uds);
+  channels_.SetHint(token, address->transport == Address::Transport::kUds);
   live_.insert(token.Pack());
   UpdateInterest(token, ch);
   if (connected) dirty_.push_back(token);
@@ -518,7 +518,7 @@ void Reactor::StartListen(ChannelToken token, Channel& ch, MessagePtr welcome) {
   }
   ch.kind = Channel::Kind::kListener;
   ch.stream = std::move(*stream);
-  ch.uds = bound->transport == Address::Transport::kUds;
+  channels_.SetHint(token, bound->transport == Address::Transport::kUds);
   live_.insert(token.Pack());
   UpdateInterest(token, ch);
   RewriteListenOn(*welcome, bound->Value());
@@ -545,8 +545,7 @@ void Reactor::AcceptAll(ChannelToken token, Channel& listener) {
     ch->opening_id_known = false;  // the first frame's id, when it comes
     ch->kind = Channel::Kind::kIo;
     ch->stream = std::move(*accepted);
-    ch->uds = listener.uds;
-    channels_.SetHint(*opened, ch->uds);
+    channels_.SetHint(*opened, channels_.Hint(token));  // the listener's
     live_.insert(opened->Pack());
     UpdateInterest(*opened, *ch);
   }
