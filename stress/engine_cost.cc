@@ -1,8 +1,10 @@
 #include "stress/engine_cost.h"
 
 #include <algorithm>
+#include <atomic>
 #include <memory>
 #include <string>
+#include <thread>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -18,8 +20,10 @@
 namespace tofu::stress {
 namespace {
 
-// Loop iterations without progress before giving up.
+// Loop iterations without progress before giving up (one thread), and how
+// long a thread may see none (two threads: the other may be descheduled).
 constexpr int kStallLimit = 100000;
+constexpr absl::Duration kStallTime = absl::Seconds(10);
 
 struct Side {
   std::unique_ptr<Reactor> reactor;
@@ -72,50 +76,87 @@ class DrivenEnd final : public LinkEnd {
   Side& other_;
 };
 
-}  // namespace
+// Takes and drops what `server`'s group has, counting it; an engine
+// notification (the channel failed) is an error.
+absl::Status Drain(Side& server, uint64_t& counted) {
+  while (true) {
+    absl::StatusOr<MessagePtr> m = server.group->Wait(absl::ZeroDuration());
+    if (!m.ok()) return m.status();
+    if (*m == nullptr) return absl::OkStatus();
+    if ((*m)->header().origin == Origin::kEngine) {
+      return absl::InternalError(absl::StrCat(
+          "engine notification: ", StatusCodeName((*m)->header().status)));
+    }
+    ++counted;
+  }
+}
 
-absl::StatusOr<ThroughputResult> EngineOneThread(BenchTransport transport,
-                                                 size_t body,
-                                                 uint64_t messages) {
+// A client and a server side, connected and past the handshake, and what the
+// client sends: `window` messages at most ahead of the receiver (as
+// EngineThroughput's sender), each with `payload` as its body.
+struct Link {
+  Side server;
+  Side client;
+  uint16_t channel = 0;
+  uint64_t window = 0;
+  std::string payload;
+};
+
+absl::StatusOr<Link> Connect(BenchTransport transport, size_t body) {
   const uint64_t window = ThroughputWindow(body);
   absl::StatusOr<Side> server = NewSide(window);
   if (!server.ok()) return server.status();
   absl::StatusOr<Side> client = NewSide(window);
   if (!client.ok()) return client.status();
-  DrivenEnd server_end(*server, *client);
-  DrivenEnd client_end(*client, *server);
+  Link link{std::move(*server), std::move(*client), 0, window,
+            std::string(body, 'x')};
+  DrivenEnd server_end(link.server, link.client);
+  DrivenEnd client_end(link.client, link.server);
   absl::StatusOr<uint16_t> channel =
       Handshake(transport, server_end, client_end);
   if (!channel.ok()) return channel.status();
+  link.channel = *channel;
+  return link;
+}
 
-  const std::string payload(body, 'x');
+// Posts Signals on the link until `posted` reaches `limit`, numbering them
+// from 1, as EngineThroughput's sender does.
+absl::Status PostUpTo(Link& link, uint64_t limit, uint64_t& posted) {
+  Side& client = link.client;
+  for (; posted < limit; ++posted) {
+    MessagePtr m = client.reactor->pool().Get(AllocationStrategy::kAlways);
+    m->header().op_code = OpCode::kSignal;
+    m->header().channel_number = link.channel;
+    m->header().message_id = posted + 1;
+    m->body().Assign(link.payload);
+    if (absl::StatusOr<BinaryHeader> p = client.reactor->Post(*client.group, m);
+        !p.ok()) {
+      return p.status();
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<ThroughputResult> EngineOneThread(BenchTransport transport,
+                                                 size_t body,
+                                                 uint64_t messages) {
+  absl::StatusOr<Link> link = Connect(transport, body);
+  if (!link.ok()) return link.status();
   const absl::Time start = absl::Now();
   uint64_t posted = 0;
   uint64_t counted = 0;
   for (int stalled = 0; counted < messages;) {
     const uint64_t before = counted;
-    for (; posted < messages && posted - counted < window; ++posted) {
-      MessagePtr m = client->reactor->pool().Get(AllocationStrategy::kAlways);
-      m->header().op_code = OpCode::kSignal;
-      m->header().channel_number = *channel;
-      m->header().message_id = posted + 1;
-      m->body().Assign(payload);
-      if (absl::StatusOr<BinaryHeader> p = client_end.Post(m); !p.ok()) {
-        return p.status();
-      }
+    if (absl::Status s =
+            PostUpTo(*link, std::min(messages, counted + link->window), posted);
+        !s.ok()) {
+      return s;
     }
-    client->reactor->RunOnce(absl::ZeroDuration());
-    server->reactor->RunOnce(absl::ZeroDuration());
-    while (true) {
-      absl::StatusOr<MessagePtr> m = server->group->Wait(absl::ZeroDuration());
-      if (!m.ok()) return m.status();
-      if (*m == nullptr) break;
-      if ((*m)->header().origin == Origin::kEngine) {
-        return absl::InternalError(absl::StrCat(
-            "engine notification: ", StatusCodeName((*m)->header().status)));
-      }
-      ++counted;
-    }
+    link->client.reactor->RunOnce(absl::ZeroDuration());
+    link->server.reactor->RunOnce(absl::ZeroDuration());
+    if (absl::Status s = Drain(link->server, counted); !s.ok()) return s;
     stalled = counted == before ? stalled + 1 : 0;
     if (stalled == kStallLimit) {
       return absl::DeadlineExceededError(
@@ -123,6 +164,61 @@ absl::StatusOr<ThroughputResult> EngineOneThread(BenchTransport transport,
     }
   }
   return ThroughputResult{messages, absl::Now() - start};
+}
+
+absl::StatusOr<ThroughputResult> EngineTwoThreads(BenchTransport transport,
+                                                  size_t body,
+                                                  uint64_t messages) {
+  absl::StatusOr<Link> link = Connect(transport, body);
+  if (!link.ok()) return link.status();
+  // What the receiver has counted; the sender stays within the window of it.
+  std::atomic<uint64_t> counted{0};
+  // Set by either thread when it gives up, so the other stops too.
+  std::atomic<bool> failed{false};
+  absl::Status receiver_status;
+  const absl::Time start = absl::Now();
+  std::thread receiver([&] {
+    uint64_t n = 0;
+    absl::Time progress = absl::Now();
+    while (n < messages && !failed.load(std::memory_order_relaxed)) {
+      const uint64_t before = n;
+      link->server.reactor->RunOnce(absl::ZeroDuration());
+      receiver_status = Drain(link->server, n);
+      if (n != before) {
+        counted.store(n, std::memory_order_release);
+        progress = absl::Now();
+      } else if (receiver_status.ok() && absl::Now() - progress > kStallTime) {
+        receiver_status = absl::DeadlineExceededError(absl::StrCat(
+            "receiver stalled at ", n, " of ", messages, " messages"));
+      }
+      if (!receiver_status.ok()) failed.store(true);
+    }
+  });
+  absl::Status sender_status;
+  uint64_t posted = 0;
+  absl::Time progress = absl::Now();
+  while (counted.load(std::memory_order_acquire) < messages &&
+         !failed.load(std::memory_order_relaxed)) {
+    const uint64_t before = posted;
+    sender_status =
+        PostUpTo(*link,
+                 std::min(messages, counted.load(std::memory_order_acquire) +
+                                        link->window),
+                 posted);
+    link->client.reactor->RunOnce(absl::ZeroDuration());
+    if (posted != before) {
+      progress = absl::Now();
+    } else if (sender_status.ok() && absl::Now() - progress > kStallTime) {
+      sender_status = absl::DeadlineExceededError(absl::StrCat(
+          "sender stalled at ", posted, " of ", messages, " messages"));
+    }
+    if (!sender_status.ok()) failed.store(true);
+  }
+  receiver.join();
+  const absl::Time end = absl::Now();
+  if (!sender_status.ok()) return sender_status;
+  if (!receiver_status.ok()) return receiver_status;
+  return ThroughputResult{messages, end - start};
 }
 
 }  // namespace tofu::stress

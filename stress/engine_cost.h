@@ -1,9 +1,9 @@
 #ifndef TOFU_STRESS_ENGINE_COST_H_
 #define TOFU_STRESS_ENGINE_COST_H_
 
-// The engine's own CPU cost per message, for //stress:bench: the work of
-// EngineThroughput with no threads, so nothing crosses cores and nothing
-// waits.
+// The engine's own cost per message, for //stress:bench: the work of
+// EngineThroughput with no hand-offs between threads, on one thread (its CPU
+// per message) and split over two (its ceiling on two cores).
 
 #include <cstddef>
 #include <cstdint>
@@ -24,6 +24,19 @@ namespace tofu::stress {
 absl::StatusOr<ThroughputResult> EngineOneThread(BenchTransport transport,
                                                  size_t body,
                                                  uint64_t messages);
+
+// The same two reactors and the same work, each driven on a thread of its
+// own: the sender's thread posts and runs the sending loop, the receiver's
+// runs the receiving loop and takes what arrived; the socket is all they
+// share (and the count that keeps the sender within its window). No message
+// crosses between threads. Where the engine's per-message work is the cost
+// (small bodies), this is about the most that work can carry on two cores,
+// however the engine's threads were arranged: the threaded engine adds its
+// hand-offs to it. For large bodies the kernel's copies dominate and the
+// threaded engine can do as well (both threads here poll without blocking).
+absl::StatusOr<ThroughputResult> EngineTwoThreads(BenchTransport transport,
+                                                  size_t body,
+                                                  uint64_t messages);
 
 }  // namespace tofu::stress
 
