@@ -84,10 +84,10 @@ absl::Status Measure(BenchTransport transport, size_t body, Row& row) {
           EngineOneThread(transport, body, messages);
       if (!cost.ok()) return cost.status();
       one_thread.push_back(cost->MessagesPerSecond());
-      absl::StatusOr<ThroughputResult> ceiling =
+      absl::StatusOr<ThroughputResult> divided =
           EngineTwoThreads(transport, body, messages);
-      if (!ceiling.ok()) return ceiling.status();
-      two_thread.push_back(ceiling->MessagesPerSecond());
+      if (!divided.ok()) return divided.status();
+      two_thread.push_back(divided->MessagesPerSecond());
       two_thread_ratio.push_back(two_thread.back() / raw->MessagesPerSecond());
     }
     raw_msgs.push_back(raw->MessagesPerSecond());
@@ -191,8 +191,8 @@ int Main() {
     std::printf(
         "\nthe engine's work without hand-offs between threads: both engines "
         "driven on one thread (CPU per message), and each on its own thread "
-        "with only the socket between them (for small bodies the most that "
-        "work carries on two cores; ratio = to raw)\n\n"
+        "with only the socket between them (the work divided at the socket; "
+        "ratio = to raw)\n\n"
         "| transport | body B | one-thread msg/s | ns per message | "
         "two-thread msg/s | two-thread ratio |\n"
         "|---|---:|---:|---:|---:|---:|\n");

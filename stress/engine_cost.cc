@@ -175,6 +175,7 @@ absl::StatusOr<ThroughputResult> EngineTwoThreads(BenchTransport transport,
   std::atomic<uint64_t> counted{0};
   // Set by either thread when it gives up, so the other stops too.
   std::atomic<bool> failed{false};
+  // The receiver's thread's own until it is joined.
   absl::Status receiver_status;
   const absl::Time start = absl::Now();
   std::thread receiver([&] {
@@ -191,7 +192,7 @@ absl::StatusOr<ThroughputResult> EngineTwoThreads(BenchTransport transport,
         receiver_status = absl::DeadlineExceededError(absl::StrCat(
             "receiver stalled at ", n, " of ", messages, " messages"));
       }
-      if (!receiver_status.ok()) failed.store(true);
+      if (!receiver_status.ok()) failed.store(true, std::memory_order_relaxed);
     }
   });
   absl::Status sender_status;
@@ -212,7 +213,7 @@ absl::StatusOr<ThroughputResult> EngineTwoThreads(BenchTransport transport,
       sender_status = absl::DeadlineExceededError(absl::StrCat(
           "sender stalled at ", posted, " of ", messages, " messages"));
     }
-    if (!sender_status.ok()) failed.store(true);
+    if (!sender_status.ok()) failed.store(true, std::memory_order_relaxed);
   }
   receiver.join();
   const absl::Time end = absl::Now();

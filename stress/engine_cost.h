@@ -3,7 +3,7 @@
 
 // The engine's own cost per message, for //stress:bench: the work of
 // EngineThroughput with no hand-offs between threads, on one thread (its CPU
-// per message) and split over two (its ceiling on two cores).
+// per message) and divided at the socket over two.
 
 #include <cstddef>
 #include <cstdint>
@@ -27,13 +27,14 @@ absl::StatusOr<ThroughputResult> EngineOneThread(BenchTransport transport,
 
 // The same two reactors and the same work, each driven on a thread of its
 // own: the sender's thread posts and runs the sending loop, the receiver's
-// runs the receiving loop and takes what arrived; the socket is all they
-// share (and the count that keeps the sender within its window). No message
-// crosses between threads. Where the engine's per-message work is the cost
-// (small bodies), this is about the most that work can carry on two cores,
-// however the engine's threads were arranged: the threaded engine adds its
-// hand-offs to it. For large bodies the kernel's copies dominate and the
-// threaded engine can do as well (both threads here poll without blocking).
+// runs the receiving loop and takes what arrived. They share the socket and
+// the count that keeps the sender within its window, nothing else: the work
+// is divided at the socket and no message crosses between threads. The
+// threaded engine divides each side's work again, between the application's
+// thread and the I/O thread, and pays for those hand-offs; this shows what
+// the work carries without them. For large bodies the kernel's copies
+// dominate instead, and both threads here poll without blocking, so the
+// threaded engine can do better.
 absl::StatusOr<ThroughputResult> EngineTwoThreads(BenchTransport transport,
                                                   size_t body,
                                                   uint64_t messages);
