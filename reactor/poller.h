@@ -16,6 +16,8 @@ namespace tofu {
 // What a registered socket is watched for. Level-triggered: an interest keeps
 // reporting while the condition holds.
 enum Interest : uint32_t {
+  // Nothing is reported, not even an error or a hang-up: a channel that may
+  // not read yet is not woken for a peer's close until it asks again.
   kInterestNone = 0,
   kInterestRead = 1,   // readable, a pending accept, or end of stream
   kInterestWrite = 2,  // writable, or a finished non-blocking connect

@@ -245,6 +245,46 @@ TEST(Poller, NarrowingInterestFiltersEvents) {
   EXPECT_TRUE(WaitFor(*poller, 10).readable);
 }
 
+// No interest means no event at all, not even the peer's close or reset,
+// which epoll reports whatever was asked: a starved channel's socket must not
+// end every wait while its application holds the pool's messages.
+TEST(Poller, NoInterestHidesAPeersCloseUntilAskedAgain) {
+  for (const bool reset : {false, true}) {
+    SCOPED_TRACE(reset ? "reset" : "close");
+    auto poller = std::move(CreatePoller()).value();
+    Pair p = Connected();
+    ASSERT_TRUE(poller->Register(p.server.handle(), 11, kInterestRead).ok());
+    std::vector<PollEvent> events;
+    ASSERT_TRUE(poller->Wait(absl::ZeroDuration(), events).ok());  // arms it
+    ASSERT_TRUE(poller->Modify(p.server.handle(), 11, kInterestNone).ok());
+    WriteByte(p.client);
+    if (reset) {
+      p.client.Abort();
+    } else {
+      p.client.Close();
+    }
+    ASSERT_TRUE(poller->Wait(absl::Milliseconds(20), events).ok());
+    EXPECT_TRUE(events.empty());
+    ASSERT_TRUE(poller->Modify(p.server.handle(), 11, kInterestRead).ok());
+    const PollEvent e = WaitFor(*poller, 11);
+    EXPECT_TRUE(e.readable || e.error);
+  }
+}
+
+// A socket registered with no interest joins in when it asks for some.
+TEST(Poller, RegisteredWithoutInterestReportsOnceAsked) {
+  auto poller = std::move(CreatePoller()).value();
+  Pair p = Connected();
+  ASSERT_TRUE(poller->Register(p.server.handle(), 12, kInterestNone).ok());
+  WriteByte(p.client);
+  std::vector<PollEvent> events;
+  ASSERT_TRUE(poller->Wait(absl::Milliseconds(20), events).ok());
+  EXPECT_TRUE(events.empty());
+  ASSERT_TRUE(poller->Modify(p.server.handle(), 12, kInterestRead).ok());
+  EXPECT_TRUE(WaitFor(*poller, 12).readable);
+  poller->Unregister(p.server.handle());
+}
+
 TEST(Notifier, WakesAWaitFromAnotherThreadAndCoalesces) {
   auto poller = std::move(CreatePoller()).value();
   auto notifier = std::move(poller->CreateNotifier(0)).value();

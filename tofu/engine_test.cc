@@ -313,6 +313,58 @@ TEST_P(EngineTest, StarvedReaderResumesWhileTheIoThreadSpins) {
                                         Options{.io_spin = absl::Seconds(30)});
 }
 
+// The peer aborts while the receiver is starved: the receiver's socket hangs
+// up while nobody may read it (the poller must not report that until the
+// channel asks again, or the I/O thread would spin). Once the application
+// gives its messages back, every frame the peer wrote arrives, in order, then
+// the channel's close.
+TEST_P(EngineTest, StarvedReaderGetsEveryFrameAfterThePeerAborts) {
+  Env server = NewEnv({.initial_pool_messages = 8, .max_pool_messages = 8});
+  Env client = NewEnv();
+  Listener l = Listen(server, GetParam());
+  Connection c = Handshake(server, client, l);
+  constexpr uint64_t kMessages = 20;
+  for (uint64_t i = 1; i <= kMessages; ++i) {
+    MessagePtr m = Make(*client.engine, OpCode::kSignal, c.client,
+                        std::string(1000, 'x'), i);
+    ASSERT_TRUE(client.group->Post(m).ok());
+  }
+  std::vector<MessagePtr> held;
+  uint64_t next_id = 1;
+  while (true) {
+    MessagePtr m = Next(*server.group);
+    ASSERT_NE(m, nullptr) << "no pool_empty after frame " << next_id - 1;
+    if (m->header().status == StatusCode::kPoolEmpty) break;
+    ASSERT_EQ(m->header().message_id, next_id++);
+    held.push_back(std::move(m));
+  }
+  Abort(client, c.client);
+  uint64_t unsent = 0;
+  while (true) {
+    MessagePtr m = Next(*client.group);
+    ASSERT_NE(m, nullptr) << "no channel_closed on the aborting side";
+    ASSERT_EQ(m->header().status, StatusCode::kChannelClosed);
+    if (!m->body().empty()) {
+      ++unsent;  // one of ours, back: never written
+      continue;
+    }
+    break;  // the channel's own close
+  }
+  held.clear();  // the reader resumes
+  while (true) {
+    MessagePtr m = Next(*server.group);
+    ASSERT_NE(m, nullptr) << "frame " << next_id << " never came";
+    if (m->header().origin == Origin::kEngine) {
+      EXPECT_EQ(m->header().status, StatusCode::kChannelClosed)
+          << StatusCodeName(m->header().status);
+      EXPECT_EQ(m->header().channel_number, c.server);
+      break;
+    }
+    ASSERT_EQ(m->header().message_id, next_id++);
+  }
+  EXPECT_EQ(next_id - 1, kMessages - unsent) << unsent << " came back unsent";
+}
+
 // Scenario 11.
 TEST_P(EngineTest, DestroyWakesWaiterAndLeaksNothing) {
   Env server = NewEnv();

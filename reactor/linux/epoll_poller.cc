@@ -24,13 +24,26 @@ class EpollPoller final : public Poller {
   explicit EpollPoller(int fd) : epfd_(fd) {}
   ~EpollPoller() override { ::close(epfd_); }
 
+  // epoll reports an error or hang-up whatever the events asked for, so a
+  // socket with no interest is kept out of the set: otherwise a hung-up
+  // socket that nobody may read yet (a starved channel) would end every wait
+  // at once.
   absl::Status Register(NativeSocket socket, uint64_t token,
                         uint32_t interest) override {
-    return Control(EPOLL_CTL_ADD, socket, token, interest);
+    if (interest == kInterestNone) return absl::OkStatus();
+    return ToStatus(Control(EPOLL_CTL_ADD, socket, token, interest));
   }
   absl::Status Modify(NativeSocket socket, uint64_t token,
                       uint32_t interest) override {
-    return Control(EPOLL_CTL_MOD, socket, token, interest);
+    if (interest == kInterestNone) {
+      Unregister(socket);
+      return absl::OkStatus();
+    }
+    int error = Control(EPOLL_CTL_MOD, socket, token, interest);
+    if (error == ENOENT) {  // out of the set while uninterested
+      error = Control(EPOLL_CTL_ADD, socket, token, interest);
+    }
+    return ToStatus(error);
   }
   void Unregister(NativeSocket socket) override {
     ::epoll_ctl(epfd_, EPOLL_CTL_DEL, socket, nullptr);
@@ -67,16 +80,17 @@ class EpollPoller final : public Poller {
   }
 
  private:
-  absl::Status Control(int op, NativeSocket socket, uint64_t token,
-                       uint32_t interest) {
+  // 0, or epoll_ctl's errno.
+  int Control(int op, NativeSocket socket, uint64_t token, uint32_t interest) {
     epoll_event ev{};
     ev.events = ToEpoll(interest);
     ev.data.u64 = token;
-    if (::epoll_ctl(epfd_, op, socket, &ev) != 0) {
-      return absl::InternalError(
-          absl::StrCat("epoll_ctl: ", std::strerror(errno)));
-    }
-    return absl::OkStatus();
+    return ::epoll_ctl(epfd_, op, socket, &ev) == 0 ? 0 : errno;
+  }
+  static absl::Status ToStatus(int error) {
+    if (error == 0) return absl::OkStatus();
+    return absl::InternalError(
+        absl::StrCat("epoll_ctl: ", std::strerror(error)));
   }
 
   static constexpr int kBatch = 256;

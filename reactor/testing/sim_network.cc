@@ -72,7 +72,10 @@ class SimNetwork::Core {
                              uint32_t interest) {
     PollEvent event;
     event.token = token;
-    if (e.end != StreamInfo::End::kOpen) return event;
+    // No interest, no event: not even a reset (Poller's contract).
+    if (e.end != StreamInfo::End::kOpen || interest == kInterestNone) {
+      return event;
+    }
     const bool want_read = (interest & kInterestRead) != 0;
     const bool want_write = (interest & kInterestWrite) != 0;
     if (e.kind == StreamInfo::Kind::kListener) {

@@ -119,7 +119,8 @@ class SimNetwork {
   // bytes, a peer close or reset, or (a listener) a pending connection or
   // accept failure; writable while (with write interest) it may write (a
   // non-zero budget, a reset to discover, a finished connect); in error while
-  // reset or its connect failed, whatever the interest. Streams are reported
+  // reset or its connect failed, with either interest. A stream with no
+  // interest is not reported at all (Poller's contract). Streams are reported
   // in handle order, after the notifiers that were notified (a notifier keeps
   // being reported until drained).
   std::unique_ptr<Poller> NewPoller();

@@ -298,11 +298,15 @@ TEST_F(SimNetworkTest, PollerHonoursInterestAndIsLevelTriggered) {
   EXPECT_THAT(sim_.violations(), IsEmpty());
 }
 
-TEST_F(SimNetworkTest, ResetFailsReadsAndWritesAndReportsErrorWithoutInterest) {
+// A reset is an error the poller reports only once the socket has an
+// interest again (Poller's contract for kInterestNone).
+TEST_F(SimNetworkTest, ResetFailsReadsAndWritesAndIsReportedOnceAsked) {
   std::unique_ptr<Stream> s = Connected();
   ASSERT_TRUE(sim_.Deliver(s->handle(), "unread").ok());
   ASSERT_TRUE(poller_->Register(s->handle(), 1, kInterestNone).ok());
   ASSERT_TRUE(sim_.PeerReset(s->handle()).ok());
+  EXPECT_THAT(Wait(*poller_), IsEmpty());
+  ASSERT_TRUE(poller_->Modify(s->handle(), 1, kInterestWrite).ok());
   const std::vector<PollEvent> events = Wait(*poller_);
   ASSERT_THAT(events, SizeIs(1));
   EXPECT_TRUE(events[0].error);
