@@ -147,10 +147,12 @@ void Reactor::DestroyGroup(GroupInbox& group) {
   absl::Notification done;
   {
     absl::MutexLock lock(&mu_);
-    if (stopping_ || !groups_.contains(group.id())) {
-      group.Close();
-      return;
-    }
+    // Closed under the post lock: a Post that takes the lock after this sees
+    // the group closed, so nothing naming the group is queued behind its
+    // destroy command (the I/O thread would reach it after the group is
+    // gone). Deliveries meanwhile are released, as the destroy would.
+    group.Close();
+    if (stopping_ || !groups_.contains(group.id())) return;
     posted_.push_back(Posted{nullptr, &group, ChannelToken(), &done});
   }
   Wake();
@@ -165,7 +167,10 @@ void Reactor::DestroyGroup(GroupInbox& group) {
 absl::StatusOr<BinaryHeader> Reactor::Post(GroupInbox& group,
                                            MessagePtr& message) {
   if (message == nullptr) return ToAbslStatus(StatusCode::kNullMessage);
-  if (group.closed()) return ToAbslStatus(StatusCode::kShutdownStarted);
+  if (group.closed()) {
+    message->header().status = StatusCode::kShutdownStarted;
+    return ToAbslStatus(StatusCode::kShutdownStarted);
+  }
   const StatusCode code = PrepareForPost(*message);
   if (code != StatusCode::kSuccess) return ToAbslStatus(code);
   BinaryHeader& header = message->header();
@@ -208,7 +213,8 @@ absl::StatusOr<BinaryHeader> Reactor::Post(GroupInbox& group,
       channels_.Hint(checked);
   {
     absl::MutexLock lock(&mu_);
-    if (stopping_) {
+    // The group again, now under the lock DestroyGroup closes it under.
+    if (stopping_ || group.closed()) {
       if (opened.has_value()) channels_.Close(*opened);
       header.status = StatusCode::kShutdownStarted;
       return ToAbslStatus(StatusCode::kShutdownStarted);
@@ -384,10 +390,7 @@ void Reactor::CloseEverything() {
     groups.swap(groups_);
   }
   for (Posted& p : leftover) {
-    if (p.done != nullptr) {
-      p.group->Close();
-      p.done->Notify();
-    }
+    if (p.done != nullptr) p.done->Notify();  // its inbox is closed already
   }
   for (auto& [id, group] : groups) group->Close();
 }
@@ -420,10 +423,10 @@ void Reactor::HandleEvent(const PollEvent& event) {
 void Reactor::Dispatch(Posted& posted) {
   GroupInbox* group = posted.group;
   if (posted.done != nullptr) {
-    // Group destroy: close its channels without notifications, then its inbox.
+    // Group destroy: close its channels without notifications (its inbox is
+    // closed already; deliveries to it are released).
     FlushDeliveries();
     CloseSilently(group);
-    group->Close();
     {
       absl::MutexLock lock(&mu_);
       groups_.erase(group->id());

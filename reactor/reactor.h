@@ -79,9 +79,11 @@ class Reactor {
 
   // A new group; shutdown_started after Shutdown.
   absl::StatusOr<std::shared_ptr<GroupInbox>> CreateGroup();
-  // Closes the group's channels (abortively, without notifications), then
-  // closes its inbox (waking its waiter with shutdown_started). Blocks until
-  // the I/O thread has done it.
+  // Closes the group's inbox at once (waking its waiter with
+  // shutdown_started; posts to it fail from then on), then its channels
+  // (abortively, without notifications). Blocks until the I/O thread has
+  // closed them, also when another thread's DestroyGroup of the same group
+  // is under way.
   void DestroyGroup(GroupInbox& group);
 
   // Validates (PROTOCOL.md section 4), assigns a channel to

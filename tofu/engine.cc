@@ -36,9 +36,9 @@ absl::Status ChannelGroup::UpdateReceiver(MessagePtr message) {
   return absl::OkStatus();
 }
 
-void ChannelGroup::Destroy() {
-  if (!inbox_->closed()) reactor_->DestroyGroup(*inbox_);
-}
+// Not skipped when the inbox is closed already: a Destroy on another thread
+// closes it first and this one must wait for the same work.
+void ChannelGroup::Destroy() { reactor_->DestroyGroup(*inbox_); }
 
 absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(Options options) {
   // With one CPU a spinning thread only delays the one it waits for.

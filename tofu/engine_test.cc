@@ -6,7 +6,9 @@
 #include <thread>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "gtest/gtest.h"
 #include "message/text_headers.h"
 #include "tofu/testing/scenarios.h"
@@ -363,6 +365,75 @@ TEST_P(EngineTest, StarvedReaderGetsEveryFrameAfterThePeerAborts) {
     ASSERT_EQ(m->header().message_id, next_id++);
   }
   EXPECT_EQ(next_id - 1, kMessages - unsent) << unsent << " came back unsent";
+}
+
+// One thread posts HelloRequests on a group while another destroys it. A
+// post either fails with shutdown_started (the message kept, its status byte
+// saying so) or is handled before the destroy, which then closes its
+// connection: every connection the server saw a HelloRequest on closes.
+TEST_P(EngineTest, PostsRacingDestroyLeaveNoConnectionOpen) {
+  Env server = NewEnv();
+  Env client = NewEnv();
+  Listener l = Listen(server, GetParam());
+  const Address at =
+      ParseAddressValue(l.address, Address::Role::kServer).value();
+  absl::Mutex mu;
+  absl::flat_hash_set<uint16_t> open;  // server channels with a HelloRequest
+  int hellos = 0;
+  std::atomic<bool> stop{false};
+  std::thread answering([&] {
+    while (!stop.load()) {
+      absl::StatusOr<MessagePtr> m =
+          server.group->WaitReceive(absl::Milliseconds(20));
+      if (!m.ok() || *m == nullptr) continue;
+      absl::MutexLock lock(&mu);
+      if ((*m)->header().op_code == OpCode::kHelloRequest) {
+        open.insert((*m)->header().channel_number);
+        ++hellos;
+      } else if ((*m)->header().origin == Origin::kEngine &&
+                 (*m)->header().status == StatusCode::kChannelClosed) {
+        open.erase((*m)->header().channel_number);
+      }
+    }
+  });
+  for (int round = 0; round < 40; ++round) {
+    std::unique_ptr<ChannelGroup> group =
+        std::move(client.engine->CreateGroup()).value();
+    std::atomic<int> posted{0};
+    std::thread poster([&] {
+      // Until the destroy stops it (bounded, should the destroy not come).
+      for (int i = 0; i < 200; ++i) {
+        MessagePtr hello = client.engine->Get(AllocationStrategy::kAlways);
+        ASSERT_TRUE((at.transport == Address::Transport::kTcp
+                         ? TcpClientAddress(at.host, at.port, *hello)
+                         : UdsClientAddress(at.path, *hello))
+                        .ok());
+        absl::StatusOr<BinaryHeader> r = group->Post(hello);
+        if (!r.ok()) {
+          ASSERT_EQ(StatusCodeOf(r.status()), StatusCode::kShutdownStarted);
+          ASSERT_NE(hello, nullptr);
+          EXPECT_EQ(hello->header().status, StatusCode::kShutdownStarted);
+          return;
+        }
+        posted.fetch_add(1);
+      }
+    });
+    while (posted.load() < 5) std::this_thread::yield();
+    group->Destroy();
+    poster.join();
+    group.reset();
+  }
+  {
+    absl::MutexLock lock(&mu);
+    EXPECT_TRUE(mu.AwaitWithTimeout(
+        absl::Condition(
+            +[](absl::flat_hash_set<uint16_t>* s) { return s->empty(); },
+            &open),
+        kWait))
+        << open.size() << " of " << hellos << " connections never closed";
+  }
+  stop.store(true);
+  answering.join();
 }
 
 // Scenario 11.
