@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <utility>
 
 namespace tofu {
 namespace {
@@ -14,25 +15,41 @@ size_t RoundUp(size_t n) {
 
 }  // namespace
 
-void Buffer::Reserve(size_t n) {
-  if (n <= capacity_) return;
+std::unique_ptr<uint8_t[]> Buffer::Grow(size_t n) {
+  if (n <= capacity_) return nullptr;
   const size_t new_capacity = RoundUp(std::max(n, 2 * capacity_));
   std::unique_ptr<uint8_t[]> bigger(new uint8_t[new_capacity]);
   if (size_ > 0) std::memcpy(bigger.get(), data_.get(), size_);
-  data_ = std::move(bigger);
   capacity_ = new_capacity;
+  return std::exchange(data_, std::move(bigger));
 }
+
+void Buffer::Reserve(size_t n) { Grow(n); }
 
 void Buffer::ResizeUninitialized(size_t n) {
   Reserve(n);
   size_ = n;
 }
 
+// Both Appends free the old storage only after copying: what they append may
+// be a view of it. memmove, since after Clear() (Assign) such a view may
+// overlap the destination.
 void Buffer::Append(const void* bytes, size_t n) {
   if (n == 0) return;
-  Reserve(size_ + n);
-  std::memcpy(data_.get() + size_, bytes, n);
+  const std::unique_ptr<uint8_t[]> old = Grow(size_ + n);
+  std::memmove(data_.get() + size_, bytes, n);
   size_ += n;
+}
+
+void Buffer::Append(std::initializer_list<absl::string_view> parts) {
+  size_t n = 0;
+  for (absl::string_view part : parts) n += part.size();
+  const std::unique_ptr<uint8_t[]> old = Grow(size_ + n);
+  for (absl::string_view part : parts) {
+    if (part.empty()) continue;
+    std::memmove(data_.get() + size_, part.data(), part.size());
+    size_ += part.size();
+  }
 }
 
 void Buffer::Release() {

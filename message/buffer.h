@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <utility>
 
@@ -46,8 +47,11 @@ class Buffer {
   // the caller is about to overwrite them (a network read, a memcpy).
   void ResizeUninitialized(size_t n);
   void Reserve(size_t n);
+  // The bytes appended or assigned may be a view of this buffer itself.
   void Append(const void* bytes, size_t n);
   void Append(absl::string_view bytes) { Append(bytes.data(), bytes.size()); }
+  // Appends every part in order, growing at most once.
+  void Append(std::initializer_list<absl::string_view> parts);
   void Assign(absl::string_view bytes) {
     Clear();
     Append(bytes);
@@ -56,6 +60,10 @@ class Buffer {
   void Release();
 
  private:
+  // Makes room for `n` bytes in all; returns the old storage (null if none
+  // was needed), for the caller to free once it has copied from it.
+  std::unique_ptr<uint8_t[]> Grow(size_t n);
+
   std::unique_ptr<uint8_t[]> data_;
   size_t size_ = 0;
   size_t capacity_ = 0;

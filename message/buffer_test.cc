@@ -61,5 +61,32 @@ TEST(Buffer, AssignAndRelease) {
   EXPECT_TRUE(b.empty());
 }
 
+// What is appended may be a view of the buffer itself, also when the append
+// makes it grow (the view's storage is freed only after the copy).
+TEST(Buffer, AppendsAViewOfItselfWhileGrowing) {
+  Buffer b;
+  b.Append(std::string(256, 'a'));
+  ASSERT_EQ(b.capacity(), 256u);  // full: the next append must grow
+  b.Append(b.view().substr(100, 50));
+  EXPECT_EQ(b.view(), std::string(306, 'a'));
+  b.Assign("xyz");
+  b.Append({b.view(), "-", b.view().substr(1)});
+  EXPECT_EQ(b.view(), "xyzxyz-yz");
+}
+
+TEST(Buffer, AssignsAViewOfItself) {
+  Buffer b;
+  b.Append("0123456789");
+  b.Assign(b.view().substr(2, 5));
+  EXPECT_EQ(b.view(), "23456");
+}
+
+TEST(Buffer, AppendsPartsInOrderGrowingOnce) {
+  Buffer b;
+  b.Append({"ab", "", std::string(300, 'c'), "d"});
+  EXPECT_EQ(b.view(), "ab" + std::string(300, 'c') + "d");
+  EXPECT_EQ(b.capacity(), 512u);
+}
+
 }  // namespace
 }  // namespace tofu

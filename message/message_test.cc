@@ -30,6 +30,18 @@ TEST(Message, FindTextHeader) {
   EXPECT_FALSE(m->FindTextHeader("~connect_to").has_value());
 }
 
+// A header copied within its message, as an application echoing a received
+// header back would: the value is a view of the block that grows.
+TEST(Message, CopiesATextHeaderWithinItself) {
+  MessagePtr m = Message::Create();
+  const std::string value(240, 'v');
+  ASSERT_TRUE(m->AddTextHeader("a", value).ok());
+  ASSERT_EQ(m->text_headers().capacity(), 256u);  // "a:" + 240 + CRLF = 244
+  ASSERT_TRUE(m->AddTextHeader("copy", *m->FindTextHeader("a")).ok());
+  EXPECT_EQ(m->FindTextHeader("a"), absl::string_view(value));
+  EXPECT_EQ(m->FindTextHeader("copy"), absl::string_view(value));
+}
+
 TEST(Message, CloneCopiesHeaderHeadersAndBody) {
   MessagePtr m = Message::Create();
   m->header().message_id = 5;

@@ -38,12 +38,9 @@ absl::Status AppendTextHeader(Buffer& block, absl::string_view name,
         StatusCode::kInvalidMessage,
         absl::StrCat("value of text header '", trimmed, "' contains CR or LF"));
   }
-  block.Reserve(block.size() + trimmed.size() + 1 + value.size() +
-                kCrLf.size());
-  block.Append(trimmed);
-  block.Append(":", 1);
-  block.Append(value);
-  block.Append(kCrLf);
+  // One Append: `name` or `value` may be a view of `block` itself (a header
+  // copied within its message), which growing must not free before the copy.
+  block.Append({trimmed, ":", value, kCrLf});
   return absl::OkStatus();
 }
 
