@@ -147,6 +147,19 @@ class ChannelTable {
     return &*slot->state;
   }
 
+  // Whether the opening `token` names is still open. Thread-safe; exact when
+  // the caller holds a lock that every Close of it is made under, otherwise
+  // true only a moment ago.
+  bool IsOpen(ChannelToken token) const {
+    if (token.number < kMinChannelNumber || token.number > kMaxChannelNumber ||
+        !IsOpenGeneration(token.generation)) {
+      return false;
+    }
+    const Slot* slot = slots_[token.number].load(std::memory_order_acquire);
+    return slot != nullptr &&
+           slot->generation.load(std::memory_order_acquire) == token.generation;
+  }
+
   // A flag of the opening `token` names, false when it opens, for other threads
   // to read with Hint: advice only, since a reader may see it a moment late
   // (the engine's loop says how a channel's frames are best written). The

@@ -87,7 +87,9 @@ TEST(ChannelTable, StaleTokenNeverFindsANewChannel) {
   // No quarantine, so the number comes back as soon as the free list wraps.
   ChannelTable<State> table(/*quarantine=*/0);
   auto first = table.Open(1, "first");
+  EXPECT_TRUE(table.IsOpen(*first));
   ASSERT_TRUE(table.Close(*first));
+  EXPECT_FALSE(table.IsOpen(*first));
   EXPECT_EQ(table.Find(*first), nullptr);
   EXPECT_EQ(StatusCodeOf(table.CheckOwner(first->number, 1).status()),
             StatusCode::kChannelClosed);
@@ -103,6 +105,8 @@ TEST(ChannelTable, StaleTokenNeverFindsANewChannel) {
   ASSERT_TRUE(reopened.has_value());
   EXPECT_NE(reopened->generation, first->generation);
   EXPECT_EQ(table.Find(*first), nullptr);
+  EXPECT_FALSE(table.IsOpen(*first));
+  EXPECT_TRUE(table.IsOpen(*reopened));
   ASSERT_NE(table.Find(*reopened), nullptr);
   EXPECT_EQ(table.Find(*reopened)->name, "later");
   EXPECT_EQ(table.CheckOwner(first->number, 1).value(), *reopened);

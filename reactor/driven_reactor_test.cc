@@ -372,6 +372,23 @@ TEST_F(DrivenReactorTest, PeerResetReturnsUnsentMessagesThenChannelClosed) {
   ExpectReturned(got[0], "late", StatusCode::kChannelClosed);
 }
 
+// A post the loop has not reached when the channel closes was made before
+// the close: it comes back with the unsent ones, before channel_closed.
+TEST_F(DrivenReactorTest, PostNotYetDispatchedComesBackBeforeChannelClosed) {
+  const Client c = Connected();
+  ASSERT_TRUE(sim_.SetWriteBudget(c.stream, 0).ok());
+  Post(NewMessage(OpCode::kRequest, c.channel, "one"));
+  Run();  // "one" is queued on the channel
+  Post(NewMessage(OpCode::kSignal, c.channel, "two"));  // still posted
+  ASSERT_TRUE(sim_.PeerReset(c.stream).ok());
+  Run();  // the reset closes the channel before the loop takes the posts
+  std::vector<MessagePtr> got = Received();
+  ASSERT_THAT(got, SizeIs(3));
+  ExpectReturned(got[0], "one", StatusCode::kRecvFailed);
+  ExpectReturned(got[1], "two", StatusCode::kRecvFailed);
+  ExpectClosed(got[2], c.channel, c.hello_id);
+}
+
 TEST_F(DrivenReactorTest, PeerCloseMidFrameIsRecvFailedAndGraceful) {
   const Client c = Connected();
   ASSERT_TRUE(sim_.SetWriteBudget(c.stream, 0).ok());

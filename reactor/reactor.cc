@@ -174,6 +174,8 @@ absl::StatusOr<BinaryHeader> Reactor::Post(GroupInbox& group,
   const StatusCode code = PrepareForPost(*message);
   if (code != StatusCode::kSuccess) return ToAbslStatus(code);
   BinaryHeader& header = message->header();
+  // Before the owner check (see closes_).
+  const uint64_t closes_seen = closes_.load(std::memory_order_acquire);
   std::optional<ChannelToken> opened;
   ChannelToken checked;
   if (header.channel_number == kUnassignedChannel) {
@@ -192,13 +194,7 @@ absl::StatusOr<BinaryHeader> Reactor::Post(GroupInbox& group,
     if (!token.ok()) {
       const StatusCode why = StatusCodeOf(token.status());
       if (why == StatusCode::kChannelClosed) {
-        // Closed by the engine already: the message comes back through the
-        // inbox, as it would had it reached the I/O thread a moment earlier.
-        const BinaryHeader prepared = header;
-        header.status = StatusCode::kChannelClosed;
-        header.origin = Origin::kEngine;
-        group.Push(std::move(message));
-        return prepared;
+        return ReturnPostToClosed(group, message);
       }
       header.status = why;
       return token.status();
@@ -219,9 +215,30 @@ absl::StatusOr<BinaryHeader> Reactor::Post(GroupInbox& group,
       header.status = StatusCode::kShutdownStarted;
       return ToAbslStatus(StatusCode::kShutdownStarted);
     }
+    // The channel again if one closed since the check, under the lock its
+    // close takes (CloseChannel): open now, the message is queued before the
+    // close looks for unsent posts; closed, its channel_closed is in the inbox
+    // already.
+    if (closes_.load(std::memory_order_relaxed) != closes_seen &&
+        !channels_.IsOpen(checked)) {
+      return ReturnPostToClosed(group, message);
+    }
     posted_.push_back(Posted{std::move(message), &group, checked, nullptr});
   }
   if (!TryRunPostedInline(large_uds)) Wake();
+  return prepared;
+}
+
+BinaryHeader Reactor::ReturnPostToClosed(GroupInbox& group,
+                                         MessagePtr& message) {
+  // Closed by the engine already: the message comes back through the inbox,
+  // after the channel's channel_closed, as it would had it reached the I/O
+  // thread a moment later.
+  BinaryHeader& header = message->header();
+  const BinaryHeader prepared = header;
+  header.status = StatusCode::kChannelClosed;
+  header.origin = Origin::kEngine;
+  group.Push(std::move(message));
   return prepared;
 }
 
@@ -832,15 +849,37 @@ void Reactor::CloseChannel(ChannelToken token, Channel& ch, StatusCode reason,
     while (MessagePtr m = ch.send_queue.PopFront())
       ReturnToApp(group, std::move(m), reason);
   }
+  // Under the post lock, which Post holds while it checks the channel and
+  // queues: every post to this opening is either queued already (and comes
+  // back here, before channel_closed, as unsent) or finds it closed and comes
+  // back straight to the inbox, after channel_closed.
+  absl::MutexLock lock(&mu_);
   if (notify) {
-    // channel_closed reaches the inbox before the number is released, so a
-    // message posted to the closed channel comes back after it (Post returns
-    // it straight to the inbox once the number is released).
+    ReturnPosted(token, group, reason);
     Deliver(group,
             NewSignal(StatusCode::kChannelClosed, token.number, opening_id));
     FlushDeliveries();
   }
   channels_.Close(token);  // destroys `ch`
+  closes_.store(closes_.load(std::memory_order_relaxed) + 1,
+                std::memory_order_release);
+}
+
+void Reactor::ReturnPosted(ChannelToken token, GroupInbox* group,
+                           StatusCode reason) {
+  auto unsent = [token](const Posted& p) {
+    return p.message != nullptr && p.channel == token;
+  };
+  if (std::none_of(posted_.begin(), posted_.end(), unsent)) return;
+  std::vector<Posted> kept;
+  for (Posted& p : posted_) {
+    if (unsent(p)) {
+      ReturnToApp(group, std::move(p.message), reason);
+    } else {
+      kept.push_back(std::move(p));
+    }
+  }
+  posted_.swap(kept);
 }
 
 void Reactor::Deliver(GroupInbox* group, MessagePtr message) {

@@ -112,6 +112,13 @@ class Reactor {
   // says.
   void Loop(absl::Duration io_spin);
   void Wake();
+  // Post's answer for a channel the engine has closed: the message comes back
+  // through `group`'s inbox with status channel_closed.
+  BinaryHeader ReturnPostToClosed(GroupInbox& group, MessagePtr& message);
+  // Returns (with `reason`) the posts to the opening `token` not dispatched
+  // yet: they were made before it closed.
+  void ReturnPosted(ChannelToken token, GroupInbox* group, StatusCode reason)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The rest of an iteration once events and posts are handled: resume
   // starved channels, write what is queued, hand over deliveries.
   void FinishIteration() ABSL_EXCLUSIVE_LOCKS_REQUIRED(io_mu_);
@@ -203,6 +210,11 @@ class Reactor {
 
   absl::Mutex mu_;
   std::vector<Posted> posted_ ABSL_GUARDED_BY(mu_);
+  // Channels closed by CloseChannel, counted under mu_ once the number is
+  // released. A Post that reads the same count before its owner check and
+  // under mu_ knows that no channel closed in between, so its check still
+  // holds; otherwise it checks its channel again under mu_.
+  std::atomic<uint64_t> closes_{0};
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   absl::flat_hash_map<uint64_t, std::shared_ptr<GroupInbox>> groups_
       ABSL_GUARDED_BY(mu_);
