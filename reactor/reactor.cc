@@ -243,12 +243,15 @@ BinaryHeader Reactor::ReturnPostToClosed(GroupInbox& group,
 }
 
 void Reactor::Shutdown() {
+  bool first;
   {
     absl::MutexLock lock(&mu_);
-    if (stopping_) return;
+    first = !stopping_;
     stopping_ = true;
   }
-  Wake();
+  if (first) Wake();
+  // Also when the loop stopped on its own (its poller's wait failed): the
+  // thread has ended but must still be joined.
   if (thread_.joinable()) thread_.join();
   if (driven_) {
     while (RunOnce(absl::ZeroDuration())) {
@@ -291,10 +294,11 @@ bool Reactor::RunOnce(absl::Duration timeout, bool skip_if_idle) {
   if (stop) events_.clear();
   // Every post either ran inline or woke the notifier, so with no event
   // there is nothing to do; io_mu_ stays free for Post's inline path.
-  // A starved reader waiting for its resume deadline needs the iteration's
-  // work even without events.
+  // A starved reader waiting for its resume deadline, or a paused listener
+  // for its retry, needs the iteration's work even without events.
   if (skip_if_idle && !stop && events_.empty() &&
-      !resume_waiting_.load(std::memory_order_relaxed)) {
+      !resume_waiting_.load(std::memory_order_relaxed) &&
+      !has_paused_listeners_.load(std::memory_order_relaxed)) {
     return true;
   }
   // Posting threads leave the loop's work to us while we wait for it (see

@@ -36,7 +36,14 @@ class LowDescriptorLimit {
   rlimit saved_{};
 };
 
-TEST(Engine, AcceptFailureIsReportedOnceAndResumes) {
+// How the listener gets going again once descriptors come back.
+enum class Resume {
+  kChannelCloses,  // a channel closes: the listener is retried at once
+  kRetryDelay,     // nothing else happens: it is retried after a delay
+};
+
+void ExpectAcceptFailureReportedOnceThenResumed(Options server_options,
+                                                Resume resume) {
 #if defined(__has_feature)
 #if __has_feature(thread_sanitizer)
   GTEST_SKIP() << "under TSan: with no descriptors left TSan cannot start its "
@@ -44,7 +51,7 @@ TEST(Engine, AcceptFailureIsReportedOnceAndResumes) {
                   "positive (tools/sanitizers/tsan_run.sh) cannot match";
 #endif
 #endif
-  Env server = NewEnv();
+  Env server = NewEnv(server_options);
   Env client = NewEnv();
   Listener l = Listen(server, Transport::kTcp);
   Connection first = Handshake(server, client, l);
@@ -75,10 +82,10 @@ TEST(Engine, AcceptFailureIsReportedOnceAndResumes) {
       << StatusCodeName(failed->header().status);
   EXPECT_EQ(failed->header().channel_number, l.channel);
 
-  // Descriptors come back, and a channel closes: the listener resumes and the
-  // waiting connections are accepted; accept_failed was said only once.
+  // Descriptors come back: the listener resumes and the waiting connections
+  // are accepted; accept_failed was said only once.
   for (int fd : fillers) ::close(fd);
-  Abort(server, first.server);
+  if (resume == Resume::kChannelCloses) Abort(server, first.server);
   int hellos = 0;
   while (hellos < kClients) {
     MessagePtr m = Next(*server.group);
@@ -86,6 +93,17 @@ TEST(Engine, AcceptFailureIsReportedOnceAndResumes) {
     ASSERT_NE(m->header().status, StatusCode::kAcceptFailed);
     if (m->header().op_code == OpCode::kHelloRequest) ++hellos;
   }
+}
+
+TEST(Engine, AcceptFailureIsReportedOnceAndResumes) {
+  ExpectAcceptFailureReportedOnceThenResumed(Options(), Resume::kChannelCloses);
+}
+
+// With nothing else going on, the listener is retried after a delay, also
+// while the I/O thread polls without sleeping the whole time.
+TEST(Engine, PausedListenerIsRetriedWhileTheIoThreadSpins) {
+  ExpectAcceptFailureReportedOnceThenResumed(
+      Options{.io_spin = absl::Seconds(30)}, Resume::kRetryDelay);
 }
 
 }  // namespace
