@@ -212,9 +212,17 @@ absl::StatusOr<Socket> Socket::Connect(const Address& address,
     return s;
   }
   const int err = errno;
-  if (err == EINPROGRESS || err == EAGAIN) return s;
+  // Only EINPROGRESS is a connect under way. EAGAIN is a failure: an AF_UNIX
+  // listener's backlog is full, or TCP has no local port left.
+  if (err == EINPROGRESS) return s;
   if (address.transport == Address::Transport::kUds && err == ENOENT) {
     return ToAbslStatus(StatusCode::kUdsPathNotFound, address.path);
+  }
+  if (address.transport == Address::Transport::kUds && err == EAGAIN) {
+    return ToAbslStatus(
+        StatusCode::kConnectFailed,
+        absl::StrCat("connect ", address.Value(),
+                     ": the listener's backlog is full (not accepting)"));
   }
   return ToAbslStatus(
       StatusCode::kConnectFailed,

@@ -1,11 +1,17 @@
 // POSIX-only socket behaviour: what the shared socket_test cannot see through
 // the Socket API.
 #include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 #include <fstream>
+#include <string>
+#include <vector>
 
 #include "gtest/gtest.h"
+#include "message/status.h"
 #include "transport/address.h"
 #include "transport/socket.h"
 
@@ -49,6 +55,41 @@ TEST(SocketPosix, UdsEndsGetALargerSendBuffer) {
   ASSERT_TRUE(server.valid());
   EXPECT_EQ(SendBuffer(client->handle()), expected);
   EXPECT_EQ(SendBuffer(server.handle()), expected);
+}
+
+// A non-blocking AF_UNIX connect to a listener whose backlog is full fails at
+// once with EAGAIN (it is not in progress): connect_failed, not a socket
+// that later fails its first write.
+TEST(SocketPosix, UdsConnectToAFullBacklogFails) {
+  const std::string path = TemporaryUdsPath();
+  const int listener = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(listener, 0);
+  sockaddr_un sun{};
+  sun.sun_family = AF_UNIX;
+  ASSERT_LT(path.size(), sizeof(sun.sun_path));
+  std::memcpy(sun.sun_path, path.data(), path.size());
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&sun), sizeof(sun)),
+            0);
+  ASSERT_EQ(::listen(listener, 0), 0);  // one waiting connection at most
+  Address to;
+  to.role = Address::Role::kClient;
+  to.transport = Address::Transport::kUds;
+  to.path = path;
+  std::vector<Socket> waiting;
+  absl::Status failed;
+  for (int i = 0; i < 8 && failed.ok(); ++i) {
+    bool connected = false;
+    absl::StatusOr<Socket> s = Socket::Connect(to, &connected);
+    if (s.ok()) {
+      waiting.push_back(*std::move(s));
+    } else {
+      failed = s.status();
+    }
+  }
+  EXPECT_FALSE(waiting.empty());
+  EXPECT_EQ(StatusCodeOf(failed), StatusCode::kConnectFailed) << failed;
+  ::close(listener);
+  ::unlink(path.c_str());
 }
 
 }  // namespace
