@@ -253,6 +253,26 @@ TEST_F(DrivenReactorTest, HandshakeAsServer) {
   EXPECT_EQ(frames[0]->header().channel_number, accepted);
 }
 
+// The WelcomeResponse carries the bound address in place of the requested
+// one; every other byte of the header block stays as it was, even lines the
+// reader stops at or normalises.
+TEST_F(DrivenReactorTest, WelcomeResponseKeepsTheOtherHeadersVerbatim) {
+  MessagePtr welcome = NewMessage(OpCode::kWelcomeRequest, 0, "");
+  const std::string before = "a:  b\r\n~listen_on: tcp||0 \r\nflag\r\n";
+  const std::string after = ":\r\nx:y\r\n~listen_on:second\r\n";
+  welcome->text_headers().Assign(before + after);
+  const BinaryHeader w = Post(std::move(welcome));
+  Run();
+  std::vector<MessagePtr> got = Received();
+  ASSERT_THAT(got, SizeIs(1));
+  EXPECT_EQ(got[0]->header().op_code, OpCode::kWelcomeResponse);
+  EXPECT_EQ(got[0]->header().channel_number, w.channel_number);
+  const std::string expected =
+      "a:  b\r\n~listen_on: tcp|sim|1 \r\nflag\r\n" + after;
+  EXPECT_EQ(got[0]->text_headers().view(), expected);
+  EXPECT_EQ(got[0]->header().text_headers_length, expected.size());
+}
+
 TEST_F(DrivenReactorTest, ListenFailureReturnsTheWelcomeThenChannelClosed) {
   sim_.FailNextListen(StatusCode::kListenFailed);
   MessagePtr welcome = NewMessage(OpCode::kWelcomeRequest, 0, "");

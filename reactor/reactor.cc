@@ -56,25 +56,31 @@ bool IsByeFrame(const Message& m) {
 }
 
 // Replaces the value of the first `~listen_on` header (the address the listener
-// really bound), keeping every other header as it was.
-void RewriteListenOn(Message& message, const std::string& value) {
-  Buffer rewritten;
-  bool replaced = false;
-  TextHeaderReader reader(message.text_headers().view());
-  while (std::optional<TextHeader> h = reader.Next()) {
-    if (!replaced && h->name == kListenOnHeader) {
-      replaced = AppendTextHeader(rewritten, h->name, value).ok();
-    } else if (!AppendTextHeader(rewritten, h->name, h->value).ok()) {
-      rewritten.Append(
-          h->name);  // a name our writer would refuse: keep it verbatim
-      rewritten.Append(":", 1);
-      rewritten.Append(h->value);
-      rewritten.Append("\r\n");
-    }
+// really bound), keeping every other byte of the block as it was. A block the
+// new value would make too long keeps the old one.
+void RewriteListenOn(Message& message, absl::string_view value) {
+  const absl::string_view block = message.text_headers().view();
+  TextHeaderReader reader(block);
+  std::optional<TextHeader> h;
+  while ((h = reader.Next()) && h->name != kListenOnHeader) {
   }
+  if (!h.has_value()) return;
+  // The old value's bytes; a header without ':' has none, after its name.
+  const bool has_colon = h->value.data() != nullptr;
+  const size_t begin = has_colon
+                           ? h->value.data() - block.data()
+                           : h->name.data() + h->name.size() - block.data();
+  const size_t end = begin + h->value.size();
+  const absl::string_view colon = has_colon ? "" : ":";
+  if (block.size() - (end - begin) + colon.size() + value.size() >
+      kMaxTextHeadersLength) {
+    return;
+  }
+  Buffer rewritten;
+  rewritten.Append({block.substr(0, begin), colon, value, block.substr(end)});
   message.text_headers().Assign(rewritten.view());
-  message.header().text_headers_length = static_cast<uint16_t>(
-      std::min<size_t>(message.text_headers().size(), kMaxTextHeadersLength));
+  message.header().text_headers_length =
+      static_cast<uint16_t>(message.text_headers().size());
 }
 
 }  // namespace
