@@ -393,6 +393,46 @@ TEST(FrameEncoder, AdvanceReportsCompletedFramesInOrder) {
   EXPECT_TRUE(encoder.empty());
 }
 
+// Frames not started yet come out, for an out-of-band frame to go first:
+// the wire carries the partly written frame whole, then what is added next.
+TEST(FrameEncoder, RemoveUnstartedKeepsOnlyThePartlyWrittenFrame) {
+  for (const size_t written_of_second : {size_t{0}, size_t{10}}) {
+    SCOPED_TRACE(written_of_second);
+    MessagePtr first = MakeFrame(OpCode::kRequest, 1, "", "first");
+    MessagePtr large =
+        MakeFrame(OpCode::kRequest, 2, "k:v\r\n",
+                  std::string(FrameEncoder::kCopyLimit + 1, 'L'));
+    MessagePtr third = MakeFrame(OpCode::kSignal, 3, "", "third");
+    MessagePtr oob = MakeFrame(OpCode::kSignal, 4, "", "urgent");
+    FrameEncoder encoder;
+    for (const MessagePtr* m : {&first, &large, &third}) encoder.Add(**m);
+    Bytes wire;
+    std::vector<IoSlice> slices(16);
+    const size_t first_size = kBinaryHeaderSize + 5;
+    EXPECT_EQ(WriteOnce(encoder, slices, first_size + written_of_second, wire),
+              1u);
+    const bool started = written_of_second > 0;
+    EXPECT_EQ(encoder.unstarted_count(), started ? 1u : 2u);
+    EXPECT_EQ(encoder.RemoveUnstarted(), started ? 1u : 2u);
+    EXPECT_EQ(encoder.frame_count(), started ? 1u : 0u);
+    encoder.Add(*oob);
+    if (!started) encoder.Add(*large);
+    encoder.Add(*third);
+    size_t completed = 0;
+    const Bytes rest = WriteThrough(
+        encoder, [] { return size_t{7}; }, 4, &completed);
+    wire.insert(wire.end(), rest.begin(), rest.end());
+    std::vector<MessagePtr> expected;
+    for (const MessagePtr* m : {&first, &large, &oob, &third}) {
+      expected.push_back((*m)->Clone());
+    }
+    if (!started) std::swap(expected[1], expected[2]);  // oob before large
+    EXPECT_EQ(wire, Serialize(expected));
+    EXPECT_TRUE(encoder.empty());
+    EXPECT_EQ(encoder.slice_bound(), 0u);
+  }
+}
+
 TEST(FrameCodec, EncoderOutputDecodes) {
   const auto frames = SampleFrames();
   FrameEncoder encoder;

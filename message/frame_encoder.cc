@@ -113,6 +113,26 @@ void FrameEncoder::Compact() {
   }
 }
 
+size_t FrameEncoder::RemoveUnstarted() {
+  const size_t keep = head_ + (offset_ > 0 ? 1 : 0);
+  if (keep >= frames_.size()) return 0;
+  const size_t removed = frames_.size() - keep;
+  size_t staged_end = kNotStaged;  // where the first removed staged frame was
+  for (size_t i = keep; i < frames_.size(); ++i) {
+    const Frame& frame = frames_[i];
+    pending_bytes_ -= frame.size;
+    slice_bound_ -= frame.staged_at != kNotStaged ? 1 : 3;
+    if (staged_end == kNotStaged) staged_end = frame.staged_at;
+  }
+  // Staged frames are in the staging buffer in the order they were added.
+  if (staged_end != kNotStaged) {
+    staging_.ResizeUninitialized(staged_end - staging_base_);
+  }
+  frames_.resize(keep);
+  if (head_ == frames_.size()) Clear();
+  return removed;
+}
+
 void FrameEncoder::Clear() {
   frames_.clear();
   head_ = 0;

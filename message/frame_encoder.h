@@ -49,6 +49,15 @@ class FrameEncoder {
   // added.
   size_t Advance(size_t n);
 
+  // Frames not started yet: all but a partly written first one.
+  size_t unstarted_count() const {
+    return frames_.size() - head_ - (offset_ > 0 ? 1 : 0);
+  }
+  // Removes the frames not started yet and returns how many: the last ones
+  // added, whose messages the encoder no longer refers to. An out-of-band
+  // frame goes ahead of them.
+  size_t RemoveUnstarted();
+
   void Clear();
 
  private:

@@ -316,6 +316,38 @@ TEST_F(DrivenReactorTest, PartialWritesKeepFramesWholeAndInOrder) {
   EXPECT_EQ(sim_.Info(c.stream)->interest & kInterestWrite, kInterestNone);
 }
 
+// An oob message goes out right behind the frame being written, ahead of
+// frames already encoded behind it while the peer was not reading.
+TEST_F(DrivenReactorTest, OobGoesBehindTheFrameBeingWrittenOnly) {
+  const Client c = Connected();
+  ASSERT_TRUE(sim_.SetWriteBudget(c.stream, 0).ok());
+  const std::string large(3000, 'L');
+  for (const std::string& body : {std::string("first"), large,
+                                  std::string("third"), std::string("4th")}) {
+    Post(NewMessage(OpCode::kRequest, c.channel, body));
+  }
+  Run();  // all four encoded, nothing written
+  ASSERT_TRUE(sim_.SetWriteBudget(c.stream, kBinaryHeaderSize + 5 + 100).ok());
+  Run();  // "first" whole, the large frame begun
+  MessagePtr urgent = NewMessage(OpCode::kSignal, c.channel, "urgent");
+  urgent->header().oob = true;
+  Post(std::move(urgent));
+  Run();  // the oob is dispatched while the peer still reads nothing
+  ASSERT_TRUE(sim_.SetWriteBudget(c.stream, sim::kUnlimited).ok());
+  std::vector<MessagePtr> frames;
+  for (int i = 0; i < 10 && frames.size() < 5; ++i) {
+    Run();
+    for (MessagePtr& f : PeerReads(c.stream)) frames.push_back(std::move(f));
+  }
+  ASSERT_THAT(frames, SizeIs(5));
+  const std::vector<std::string> bodies = {"first", large, "urgent", "third",
+                                           "4th"};
+  for (size_t i = 0; i < bodies.size(); ++i) {
+    EXPECT_EQ(frames[i]->body().view(), bodies[i]) << i;
+  }
+  EXPECT_THAT(Received(), IsEmpty());
+}
+
 TEST_F(DrivenReactorTest, PartialReadsDeliverWholeFramesInOrder) {
   const Client c = Connected();
   ASSERT_TRUE(sim_.SetReadChunk(c.stream, 1).ok());

@@ -496,6 +496,7 @@ void Reactor::Dispatch(Posted& posted) {
   }
   const bool was_idle = ch->send_queue.empty() && ch->encoder.empty();
   if (header.oob) {
+    RequeueUnstarted(*ch);
     ch->send_queue.PushFront(std::move(message));
   } else {
     ch->send_queue.PushBack(std::move(message));
@@ -809,6 +810,37 @@ bool Reactor::Send(ChannelToken token, Channel& ch) {
   }
   UpdateInterest(token, ch);
   return true;
+}
+
+void Reactor::RequeueUnstarted(Channel& ch) {
+  const size_t unstarted = ch.encoder.unstarted_count();
+  if (unstarted == 0) return;
+  // The encoder's frames are in_flight's messages, in order: the last
+  // `unstarted` go back to the front of the queue, unless one of them must
+  // stay ahead of the oob: a Hello frame (it opens the channel) or a bye
+  // frame at their head (nothing follows a bye).
+  const size_t kept = ch.in_flight.size() - unstarted;
+  std::vector<MessagePtr> all;
+  all.reserve(ch.in_flight.size());
+  while (MessagePtr m = ch.in_flight.PopFront()) all.push_back(std::move(m));
+  bool movable = !IsByeFrame(*all[kept]);
+  for (size_t i = kept; i < all.size() && movable; ++i) {
+    const OpCode op = all[i]->header().op_code;
+    movable = op != OpCode::kHelloRequest && op != OpCode::kHelloResponse;
+  }
+  MessageQueue requeued;
+  for (size_t i = 0; i < all.size(); ++i) {
+    if (i < kept || !movable) {
+      ch.in_flight.PushBack(std::move(all[i]));
+    } else {
+      requeued.PushBack(std::move(all[i]));
+    }
+  }
+  if (!movable) return;
+  ch.encoder.RemoveUnstarted();
+  requeued.Splice(ch.send_queue);
+  ch.send_queue.Swap(requeued);
+  ch.bye_queued = false;  // a bye frame among them is queued again
 }
 
 void Reactor::UpdateInterest(ChannelToken token, Channel& ch) {

@@ -161,6 +161,10 @@ class Reactor {
   bool Consume(ChannelToken token, Channel& ch, const uint8_t* data,
                size_t size, bool from_pending = false);
   bool Send(ChannelToken token, Channel& ch);
+  // For an out-of-band message about to go to the front of ch's queue: the
+  // frames encoded but not started go back to the queue, so that it goes out
+  // right behind the frame being written (PROTOCOL.md section 5).
+  void RequeueUnstarted(Channel& ch);
   void UpdateInterest(ChannelToken token, Channel& ch);
   // Whether starved channels should try to resume now (see kResumeBatch).
   bool ResumeDue() ABSL_EXCLUSIVE_LOCKS_REQUIRED(io_mu_);
