@@ -32,8 +32,10 @@ void Buffer::ResizeUninitialized(size_t n) {
 }
 
 // Both Appends free the old storage only after copying: what they append may
-// be a view of it. memmove, since after Clear() (Assign) such a view may
-// overlap the destination.
+// be a view of the buffer's contents. memmove, since after Clear() (Assign)
+// such a view may overlap the destination. (Parts of one multi-part Append
+// that view bytes past size() could be overwritten by the parts before them;
+// views of the contents cannot.)
 void Buffer::Append(const void* bytes, size_t n) {
   if (n == 0) return;
   const std::unique_ptr<uint8_t[]> old = Grow(size_ + n);

@@ -50,7 +50,8 @@ class Buffer {
   // The bytes appended or assigned may be a view of this buffer itself.
   void Append(const void* bytes, size_t n);
   void Append(absl::string_view bytes) { Append(bytes.data(), bytes.size()); }
-  // Appends every part in order, growing at most once.
+  // Appends every part in order, growing at most once. Parts may view this
+  // buffer's contents (up to size()), not its unused capacity.
   void Append(std::initializer_list<absl::string_view> parts);
   void Assign(absl::string_view bytes) {
     Clear();

@@ -612,6 +612,22 @@ TEST_F(DrivenReactorTest, RefusedConnectReturnsTheHelloThenChannelClosed) {
   EXPECT_THAT(sim_.streams(), IsEmpty());
 }
 
+// A post behind the HelloRequest in the same batch comes back before
+// channel_closed too, when the connect fails as the loop dispatches it.
+TEST_F(DrivenReactorTest, RefusedConnectReturnsWhatWasPostedBehindTheHello) {
+  sim_.set_connect_behavior(ConnectBehavior::kRefuse);
+  MessagePtr hello = NewMessage(OpCode::kHelloRequest, 0, "hi");
+  ASSERT_TRUE(hello->AddTextHeader(kConnectToHeader, "tcp|server|80").ok());
+  const BinaryHeader h = Post(std::move(hello));
+  Post(NewMessage(OpCode::kRequest, h.channel_number, "behind"));
+  Run();
+  std::vector<MessagePtr> got = Received();
+  ASSERT_THAT(got, SizeIs(3));
+  ExpectReturned(got[0], "hi", StatusCode::kConnectFailed);
+  ExpectReturned(got[1], "behind", StatusCode::kConnectFailed);
+  ExpectClosed(got[2], h.channel_number, h.message_id);
+}
+
 TEST_F(DrivenReactorTest, OobByeSignalAbortsAndReturnsEverythingUnsent) {
   const Client c = Connected();
   ASSERT_TRUE(sim_.SetWriteBudget(c.stream, 0).ok());

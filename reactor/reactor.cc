@@ -391,8 +391,14 @@ bool Reactor::DispatchPosted(bool unless_stopping) {
     if (stopping && unless_stopping) return false;
     batch_.swap(posted_);
   }
-  for (Posted& p : batch_) Dispatch(p);
+  // By index: a dispatch that closes a channel takes that channel's later
+  // entries out of the batch (ReturnPosted), leaving them without a group.
+  for (batch_next_ = 0; batch_next_ < batch_.size();) {
+    Posted& p = batch_[batch_next_++];
+    if (p.group != nullptr) Dispatch(p);
+  }
   batch_.clear();
+  batch_next_ = 0;
   return !stopping;
 }
 
@@ -910,8 +916,15 @@ void Reactor::CloseChannel(ChannelToken token, Channel& ch, StatusCode reason,
 void Reactor::ReturnPosted(ChannelToken token, GroupInbox* group,
                            StatusCode reason) {
   auto unsent = [token](const Posted& p) {
-    return p.message != nullptr && p.channel == token;
+    return p.group != nullptr && p.message != nullptr && p.channel == token;
   };
+  // First the batch being dispatched (its entries not reached yet), then
+  // what was posted since: post order.
+  for (size_t i = batch_next_; i < batch_.size(); ++i) {
+    if (!unsent(batch_[i])) continue;
+    ReturnToApp(group, std::move(batch_[i].message), reason);
+    batch_[i].group = nullptr;
+  }
   if (std::none_of(posted_.begin(), posted_.end(), unsent)) return;
   std::vector<Posted> kept;
   for (Posted& p : posted_) {

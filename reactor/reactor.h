@@ -116,7 +116,8 @@ class Reactor {
   // through `group`'s inbox with status channel_closed.
   BinaryHeader ReturnPostToClosed(GroupInbox& group, MessagePtr& message);
   // Returns (with `reason`) the posts to the opening `token` not dispatched
-  // yet: they were made before it closed.
+  // yet, in the batch being dispatched or posted since: they were made before
+  // it closed.
   void ReturnPosted(ChannelToken token, GroupInbox* group, StatusCode reason)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The rest of an iteration once events and posts are handled: resume
@@ -228,6 +229,7 @@ class Reactor {
   std::vector<PollEvent> events_;
   // Loop state (io_mu_).
   std::vector<Posted> batch_;
+  size_t batch_next_ = 0;  // the first entry of batch_ not dispatched yet
   absl::flat_hash_set<uint64_t>
       live_;                         // packed tokens of channels with a socket
   std::vector<ChannelToken> dirty_;  // channels with new frames to send

@@ -364,7 +364,11 @@ TEST_P(EngineTest, StarvedReaderGetsEveryFrameAfterThePeerAborts) {
     }
     ASSERT_EQ(m->header().message_id, next_id++);
   }
+#if !defined(_WIN32)
+  // Windows discards what a reset connection had not read yet; elsewhere
+  // every frame written is still read.
   EXPECT_EQ(next_id - 1, kMessages - unsent) << unsent << " came back unsent";
+#endif
 }
 
 // One thread posts HelloRequests on a group while another destroys it. A
@@ -400,7 +404,12 @@ TEST_P(EngineTest, PostsRacingDestroyLeaveNoConnectionOpen) {
     std::unique_ptr<ChannelGroup> group =
         std::move(client.engine->CreateGroup()).value();
     std::atomic<int> posted{0};
+    std::atomic<bool> done{false};
     std::thread poster([&] {
+      struct Done {
+        std::atomic<bool>& flag;
+        ~Done() { flag.store(true); }
+      } mark_done{done};  // also when an assertion ends the thread early
       // Until the destroy stops it (bounded, should the destroy not come).
       for (int i = 0; i < 200; ++i) {
         MessagePtr hello = client.engine->Get(AllocationStrategy::kAlways);
@@ -418,7 +427,7 @@ TEST_P(EngineTest, PostsRacingDestroyLeaveNoConnectionOpen) {
         posted.fetch_add(1);
       }
     });
-    while (posted.load() < 5) std::this_thread::yield();
+    while (posted.load() < 5 && !done.load()) std::this_thread::yield();
     group->Destroy();
     poster.join();
     group.reset();
