@@ -31,16 +31,13 @@ void Buffer::ResizeUninitialized(size_t n) {
   size_ = n;
 }
 
-// Both Appends free the old storage only after copying: what they append may
-// be a view of the buffer's contents. memmove, since after Clear() (Assign)
+// Append frees the old storage only after copying: what it appends may be a
+// view of the buffer's contents. memmove, since after Clear() (Assign)
 // such a view may overlap the destination. (Parts of one multi-part Append
 // that view bytes past size() could be overwritten by the parts before them;
 // views of the contents cannot.)
 void Buffer::Append(const void* bytes, size_t n) {
-  if (n == 0) return;
-  const std::unique_ptr<uint8_t[]> old = Grow(size_ + n);
-  std::memmove(data_.get() + size_, bytes, n);
-  size_ += n;
+  Append({absl::string_view(static_cast<const char*>(bytes), n)});
 }
 
 void Buffer::Append(std::initializer_list<absl::string_view> parts) {

@@ -136,53 +136,31 @@ class ChannelTable {
   // The state of the opening `token` names, or nullptr if that opening was
   // closed.
   State* Find(ChannelToken token) const {
-    if (token.number < kMinChannelNumber || token.number > kMaxChannelNumber)
-      return nullptr;
-    Slot* slot = slots_[token.number].load(std::memory_order_acquire);
-    if (slot == nullptr ||
-        slot->generation.load(std::memory_order_acquire) != token.generation ||
-        !IsOpenGeneration(token.generation)) {
-      return nullptr;
-    }
-    return &*slot->state;
+    Slot* slot = SlotOf(token);
+    return slot == nullptr ? nullptr : &*slot->state;
   }
 
   // Whether the opening `token` names is still open. Thread-safe; exact when
   // the caller holds a lock that every Close of it is made under, otherwise
   // true only a moment ago.
-  bool IsOpen(ChannelToken token) const {
-    if (token.number < kMinChannelNumber || token.number > kMaxChannelNumber ||
-        !IsOpenGeneration(token.generation)) {
-      return false;
-    }
-    const Slot* slot = slots_[token.number].load(std::memory_order_acquire);
-    return slot != nullptr &&
-           slot->generation.load(std::memory_order_acquire) == token.generation;
-  }
+  bool IsOpen(ChannelToken token) const { return SlotOf(token) != nullptr; }
 
   // A flag of the opening `token` names, false when it opens, for other threads
   // to read with Hint: advice only, since a reader may see it a moment late
   // (the engine's loop says how a channel's frames are best written). The
   // states' owner only; nothing happens if that opening is closed.
   void SetHint(ChannelToken token, bool value) {
-    if (Find(token) == nullptr) return;
-    slots_[token.number]
-        .load(std::memory_order_relaxed)
-        ->hint.store(value, std::memory_order_relaxed);
+    if (Slot* slot = SlotOf(token)) {
+      slot->hint.store(value, std::memory_order_relaxed);
+    }
   }
   // The flag SetHint set on the opening `token` names; false once it closed.
   bool Hint(ChannelToken token) const {
-    if (token.number < kMinChannelNumber || token.number > kMaxChannelNumber ||
-        !IsOpenGeneration(token.generation)) {
-      return false;
-    }
-    const Slot* slot = slots_[token.number].load(std::memory_order_acquire);
-    if (slot == nullptr) return false;
     // As CheckOwner reads the owner: between two loads of the same open
-    // generation, the flag read belongs to that opening (Open clears it
-    // before it publishes the generation).
-    if (slot->generation.load(std::memory_order_acquire) != token.generation)
-      return false;
+    // generation (SlotOf's, then the one below), the flag read belongs to
+    // that opening (Open clears it before it publishes the generation).
+    const Slot* slot = SlotOf(token);
+    if (slot == nullptr) return false;
     const bool hint = slot->hint.load(std::memory_order_relaxed);
     std::atomic_thread_fence(std::memory_order_acquire);
     return hint &&
@@ -231,6 +209,21 @@ class ChannelTable {
 
   static bool IsOpenGeneration(uint32_t generation) {
     return (generation & 1) != 0;
+  }
+
+  // The slot of the opening `token` names, while that opening is open;
+  // without the lock (the generation is loaded with acquire).
+  Slot* SlotOf(ChannelToken token) const {
+    if (token.number < kMinChannelNumber || token.number > kMaxChannelNumber ||
+        !IsOpenGeneration(token.generation)) {
+      return nullptr;
+    }
+    Slot* slot = slots_[token.number].load(std::memory_order_acquire);
+    if (slot == nullptr ||
+        slot->generation.load(std::memory_order_acquire) != token.generation) {
+      return nullptr;
+    }
+    return slot;
   }
 
   Slot* OpenSlotLocked(uint16_t number) const ABSL_SHARED_LOCKS_REQUIRED(mu_) {

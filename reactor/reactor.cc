@@ -909,8 +909,7 @@ void Reactor::CloseChannel(ChannelToken token, Channel& ch, StatusCode reason,
     FlushDeliveries();
   }
   channels_.Close(token);  // destroys `ch`
-  closes_.store(closes_.load(std::memory_order_relaxed) + 1,
-                std::memory_order_release);
+  closes_.fetch_add(1, std::memory_order_release);
 }
 
 void Reactor::ReturnPosted(ChannelToken token, GroupInbox* group,
