@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <atomic>
 #include <deque>
+#include <functional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -29,6 +30,16 @@ class EngineTest : public testing::TestWithParam<Transport> {
  protected:
   void SetUp() override { TransportAvailable(GetParam()); }
 };
+
+// Posts Signals with ids 1..count on `channel`, signal i carrying body(i).
+void PostSignals(Env& from, uint16_t channel, int count,
+                 const std::function<std::string(int)>& body) {
+  for (int i = 1; i <= count; ++i) {
+    MessagePtr m = Make(*from.engine, OpCode::kSignal, channel, body(i),
+                        static_cast<uint64_t>(i));
+    ASSERT_TRUE(from.group->Post(m).ok()) << "signal " << i;
+  }
+}
 
 // Scenario 1.
 TEST(Engine, IllegalPosts) {
@@ -205,12 +216,9 @@ TEST_P(EngineTest, BackpressureStopsReadingAndResumesWithoutLoss) {
   Listener l = Listen(server, GetParam());
   Connection c = Handshake(server, client, l);
   constexpr int kMessages = 200;
-  for (int i = 1; i <= kMessages; ++i) {
-    MessagePtr m =
-        Make(*client.engine, OpCode::kSignal, c.client,
-             std::string(1000, 'a' + i % 26), static_cast<uint64_t>(i));
-    ASSERT_TRUE(client.group->Post(m).ok());
-  }
+  ASSERT_NO_FATAL_FAILURE(PostSignals(client, c.client, kMessages, [](int i) {
+    return std::string(1000, 'a' + i % 26);
+  }));
   // Hold every received message until the engine reports pool_empty.
   std::vector<MessagePtr> held;
   int pool_empty = 0;
@@ -253,11 +261,7 @@ TEST_P(EngineTest, LargeFramesArriveWholeAndInOrder) {
   const auto body = [](int i) {
     return std::string(kMaxBodyLength - i, static_cast<char>('a' + i % 26));
   };
-  for (int i = 1; i <= kMessages; ++i) {
-    MessagePtr m = Make(*client.engine, OpCode::kSignal, c.client, body(i),
-                        static_cast<uint64_t>(i));
-    ASSERT_TRUE(client.group->Post(m).ok());
-  }
+  ASSERT_NO_FATAL_FAILURE(PostSignals(client, c.client, kMessages, body));
   for (int i = 1; i <= kMessages;) {
     MessagePtr m = Next(*server.group);
     ASSERT_NE(m, nullptr);
@@ -280,11 +284,8 @@ void ExpectEveryFrameWhileHoldingAllButOne(Transport transport,
   Listener l = Listen(server, transport);
   Connection c = Handshake(server, client, l);
   constexpr int kMessages = 40;
-  for (int i = 1; i <= kMessages; ++i) {
-    MessagePtr m = Make(*client.engine, OpCode::kSignal, c.client,
-                        std::string(1000, 'x'), static_cast<uint64_t>(i));
-    ASSERT_TRUE(client.group->Post(m).ok());
-  }
+  ASSERT_NO_FATAL_FAILURE(PostSignals(
+      client, c.client, kMessages, [](int) { return std::string(1000, 'x'); }));
   std::deque<MessagePtr> held;
   uint64_t next_id = 1;
   bool starved = false;
@@ -326,11 +327,8 @@ TEST_P(EngineTest, StarvedReaderGetsEveryFrameAfterThePeerAborts) {
   Listener l = Listen(server, GetParam());
   Connection c = Handshake(server, client, l);
   constexpr uint64_t kMessages = 20;
-  for (uint64_t i = 1; i <= kMessages; ++i) {
-    MessagePtr m = Make(*client.engine, OpCode::kSignal, c.client,
-                        std::string(1000, 'x'), i);
-    ASSERT_TRUE(client.group->Post(m).ok());
-  }
+  ASSERT_NO_FATAL_FAILURE(PostSignals(
+      client, c.client, kMessages, [](int) { return std::string(1000, 'x'); }));
   std::vector<MessagePtr> held;
   uint64_t next_id = 1;
   while (true) {
