@@ -74,8 +74,10 @@ int main(int argc, char** argv) {
       break;
     }
     tofu::BinaryHeader& h = (*m)->header();
-    if (h.status == tofu::StatusCode::kReceiverUpdate) break;  // asked to stop
-    if (h.origin == tofu::Origin::kEngine) continue;           // notifications
+    // Told apart by how they arrived, never by the status byte: a peer's
+    // frame may carry any status, receiver_update included.
+    if ((*m)->arrival() == tofu::Arrival::kReceiverUpdate) break;  // stop
+    if ((*m)->arrival() != tofu::Arrival::kFrame) continue;  // the engine's
     switch (h.op_code) {
       case tofu::OpCode::kHelloRequest:
         h.op_code = tofu::OpCode::kHelloResponse;

@@ -28,6 +28,7 @@ void Message::Reset() {
   header_ = BinaryHeader();
   text_headers_.Clear();
   body_.Clear();
+  arrival_ = Arrival::kNone;
 }
 
 MessagePtr Message::Clone() const {

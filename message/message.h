@@ -13,6 +13,17 @@ namespace tofu {
 
 class Message;
 
+// How a message reached the application through a group's inbox. Set by the
+// engine on the way in, never read from or written to the wire: a peer cannot
+// make its frame look like anything but kFrame.
+enum class Arrival : uint8_t {
+  kNone,          // not delivered by an engine (new, or the application's)
+  kFrame,         // a frame a peer sent
+  kNotification,  // a Signal the engine made (channel_closed, pool_empty, ...)
+  kReturned,      // the application's own message back, status = why
+  kReceiverUpdate,  // UpdateReceiver's message (or its Signal)
+};
+
 // Where a message goes when its owner lets go of it (a MessagePool). Release is
 // called from whichever thread drops the last MessagePtr, so implementations
 // are thread-safe.
@@ -58,7 +69,12 @@ class Message {
   // The value of the first header named `name`.
   std::optional<absl::string_view> FindTextHeader(absl::string_view name) const;
 
-  // Header zeroed, buffers emptied (capacity kept).
+  // How the message reached the application; kNone until an engine delivers
+  // it. Reset and Clone give kNone.
+  Arrival arrival() const { return arrival_; }
+  void set_arrival(Arrival arrival) { arrival_ = arrival; }
+
+  // Header zeroed, buffers emptied (capacity kept), arrival kNone.
   void Reset();
 
   // A copy of header, text headers and body, owned by nobody.
@@ -72,6 +88,7 @@ class Message {
   BinaryHeader header_;
   Buffer text_headers_;
   Buffer body_;
+  Arrival arrival_ = Arrival::kNone;
   // Intrusive link for MessageQueue: a message sits in at most one queue.
   Message* next_ = nullptr;
   MessageOwner* owner_ = nullptr;

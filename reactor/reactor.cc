@@ -244,6 +244,7 @@ BinaryHeader Reactor::ReturnPostToClosed(GroupInbox& group,
   const BinaryHeader prepared = header;
   header.status = StatusCode::kChannelClosed;
   header.origin = Origin::kEngine;
+  message->set_arrival(Arrival::kReturned);
   group.Push(std::move(message));
   return prepared;
 }
@@ -707,6 +708,7 @@ bool Reactor::Consume(ChannelToken token, Channel& ch, const uint8_t* data,
         h.origin = Origin::kApplication;
         h.channel_number = token.number;
         h.status = StatusCodeFromByte(static_cast<uint8_t>(h.status));
+        m->set_arrival(Arrival::kFrame);
         if (!ch.opening_id_known) {
           ch.opening_id = h.message_id;
           ch.opening_id_known = true;
@@ -959,6 +961,7 @@ void Reactor::ReturnToApp(GroupInbox* group, MessagePtr message,
                           StatusCode status) {
   message->header().status = status;
   message->header().origin = Origin::kEngine;
+  message->set_arrival(Arrival::kReturned);
   Deliver(group, std::move(message));
 }
 
@@ -971,6 +974,7 @@ MessagePtr Reactor::NewSignal(StatusCode status, uint16_t channel,
   h.status = status;
   h.channel_number = channel;
   h.message_id = message_id;
+  m->set_arrival(Arrival::kNotification);
   return m;
 }
 

@@ -254,7 +254,7 @@ bool Worker::Pump(Done done, bool connecting) {
 
 void Worker::Handle(MessagePtr m) {
   const BinaryHeader& h = m->header();
-  if (h.status == StatusCode::kReceiverUpdate) return;  // Shared::Abort
+  if (m->arrival() == Arrival::kReceiverUpdate) return;  // Shared::Abort
   Conn* c = by_channel_[h.channel_number];
   if (h.origin == Origin::kEngine) {
     OnNotification(c, std::move(m));

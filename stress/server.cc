@@ -128,7 +128,7 @@ void StressServer::Serve() {
     MessagePtr m = *std::move(got);
     if (m == nullptr) continue;
     const BinaryHeader& h = m->header();
-    if (h.status == StatusCode::kReceiverUpdate) return;  // Stop()
+    if (m->arrival() == Arrival::kReceiverUpdate) return;  // Stop()
     if (h.origin == Origin::kEngine) {
       OnNotification(std::move(m));
       continue;

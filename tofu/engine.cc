@@ -31,6 +31,7 @@ absl::Status ChannelGroup::UpdateReceiver(MessagePtr message) {
     message->header().origin = Origin::kApplication;
   }
   message->header().status = StatusCode::kReceiverUpdate;
+  message->set_arrival(Arrival::kReceiverUpdate);
   if (!inbox_->Push(std::move(message)))
     return ToAbslStatus(StatusCode::kShutdownStarted);
   return absl::OkStatus();
