@@ -195,6 +195,46 @@ TEST(FrameDecoder, BodyRemainderOnlyWhileABodyIsDue) {
   EXPECT_TRUE(decoder.at_frame_boundary());
 }
 
+TEST(FrameDecoder, ReservingAsBytesArriveHoldsOnlyWhatCame) {
+  std::vector<MessagePtr> frames;
+  frames.push_back(MakeFrame(OpCode::kRequest, 1, std::string(30000, 'h'),
+                             std::string(60000, 'b')));
+  const Bytes stream = Serialize(frames);
+  FrameDecoder decoder;
+  EXPECT_EQ(decoder.FrameBytesMissing(), 0u);
+  ASSERT_EQ(decoder.Feed(absl::MakeConstSpan(stream).subspan(0, 16)), 16u);
+  EXPECT_EQ(decoder.FrameBytesMissing(), 90000u);
+  decoder.Provide(Message::Create(), FrameDecoder::Reserve::kAsItArrives);
+  ASSERT_EQ(decoder.Feed(absl::MakeConstSpan(stream).subspan(16, 10)), 10u);
+  EXPECT_EQ(decoder.FrameBytesMissing(), 89990u);
+  // A stalled peer that announced 90000 bytes and sent 10 holds little.
+  ASSERT_EQ(decoder.state(), FrameDecoder::State::kNeedBytes);
+  EXPECT_TRUE(decoder.BodyRemainder().empty());  // text headers still due
+  // The rest arrives in pieces, some read straight into the body as far as
+  // its capacity reaches, and the frame is whole and exact.
+  size_t pos = 26;
+  bool direct = false;
+  while (decoder.state() == FrameDecoder::State::kNeedBytes) {
+    const absl::Span<uint8_t> room = decoder.BodyRemainder();
+    if (direct && !room.empty()) {
+      const size_t n = std::min(room.size(), stream.size() - pos);
+      std::copy_n(stream.data() + pos, n, room.data());
+      decoder.CommitBody(n);
+      pos += n;
+    } else {
+      const size_t n = std::min<size_t>(7000, stream.size() - pos);
+      ASSERT_EQ(decoder.Feed(absl::MakeConstSpan(stream).subspan(pos, n)), n);
+      pos += n;
+    }
+    direct = !direct;
+  }
+  ASSERT_EQ(decoder.state(), FrameDecoder::State::kFrameReady);
+  EXPECT_EQ(pos, stream.size());
+  MessagePtr m = decoder.TakeFrame();
+  EXPECT_EQ(m->text_headers().view(), std::string(30000, 'h'));
+  EXPECT_EQ(m->body().view(), std::string(60000, 'b'));
+}
+
 TEST(FrameDecoder, KeepsFramesBeforeAnInvalidOne) {
   std::vector<MessagePtr> frames;
   frames.push_back(MakeFrame(OpCode::kRequest, 1, "", "ok"));

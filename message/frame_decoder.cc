@@ -55,13 +55,15 @@ size_t FrameDecoder::Feed(absl::Span<const uint8_t> data) {
   return used;
 }
 
-void FrameDecoder::Provide(MessagePtr message) {
+void FrameDecoder::Provide(MessagePtr message, Reserve reserve) {
   if (state_ != State::kNeedMessage || message == nullptr) return;
   message_ = std::move(message);
   message_->Reset();
   message_->header() = header_;
-  message_->text_headers().Reserve(header_.text_headers_length);
-  message_->body().Reserve(header_.body_length);
+  if (reserve == Reserve::kWhole) {
+    message_->text_headers().Reserve(header_.text_headers_length);
+    message_->body().Reserve(header_.body_length);
+  }
   state_ = State::kNeedBytes;
   CheckComplete();
 }
@@ -71,10 +73,19 @@ absl::Span<uint8_t> FrameDecoder::BodyRemainder() {
       message_->text_headers().size() < header_.text_headers_length) {
     return {};
   }
-  // Provide reserved the whole body, so the rest is within its capacity.
   Buffer& body = message_->body();
+  const size_t missing = header_.body_length - body.size();
   return absl::MakeSpan(body.data() + body.size(),
-                        header_.body_length - body.size());
+                        std::min(missing, body.capacity() - body.size()));
+}
+
+size_t FrameDecoder::FrameBytesMissing() const {
+  if (message_ == nullptr) {
+    if (state_ != State::kNeedMessage) return 0;
+    return size_t{header_.text_headers_length} + header_.body_length;
+  }
+  return header_.text_headers_length - message_->text_headers().size() +
+         header_.body_length - message_->body().size();
 }
 
 void FrameDecoder::CommitBody(size_t n) {

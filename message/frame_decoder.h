@@ -56,14 +56,26 @@ class FrameDecoder {
   State state() const { return state_; }
   // The header of the frame being assembled (valid from kNeedMessage on).
   const BinaryHeader& pending_header() const { return header_; }
+  // How Provide sizes the message for the frame.
+  enum class Reserve {
+    kWhole,        // the whole frame at once (a pooled message's capacity
+                   // usually covers it already)
+    kAsItArrives,  // only as bytes arrive: a peer that announces a large
+                   // frame and stalls holds no more memory than it sent
+  };
+
   // In kNeedMessage: the message to assemble the frame in. Its previous content
   // is replaced. A frame with no text headers and no body is ready at once.
-  void Provide(MessagePtr message);
+  void Provide(MessagePtr message, Reserve reserve = Reserve::kWhole);
+  // Bytes of the current frame still to come (text headers and body); 0
+  // between frames.
+  size_t FrameBytesMissing() const;
   // In kFrameReady: the complete frame. The decoder then waits for the next
   // header.
   MessagePtr TakeFrame();
   // In kNeedBytes once the text headers are complete: the part of the body
-  // still to come, for the caller to read straight into (sparing large
+  // still to come that the message's capacity holds (all of it after
+  // Reserve::kWhole), for the caller to read straight into (sparing large
   // bodies a copy); empty otherwise. The span stays valid until the next call
   // on the decoder.
   absl::Span<uint8_t> BodyRemainder();
