@@ -15,6 +15,7 @@ bool GroupInbox::Append(MessageQueue& batch, bool* closed) {
   if (closed_) return false;
   queue_.Splice(batch);
   nonempty_.store(true, std::memory_order_release);
+  blocked_.store(false, std::memory_order_release);
   return waiting_;
 }
 
@@ -47,10 +48,13 @@ absl::StatusOr<MessagePtr> GroupInbox::Wait(absl::Duration timeout) {
                                       ? absl::InfiniteFuture()
                                       : absl::Now() + timeout;
       waiting_ = true;
+      blocked_.store(true, std::memory_order_release);
+      if (on_block_) on_block_();
       while (queue_.empty() && !closed_) {
         if (ready_.WaitWithDeadline(&mu_, deadline)) break;  // timed out
       }
       waiting_ = false;
+      blocked_.store(false, std::memory_order_release);
     }
     if (!closed_) {
       taken_.Swap(queue_);

@@ -3,6 +3,8 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
+#include <utility>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
@@ -21,8 +23,13 @@ class GroupInbox {
  public:
   // Wait spins for up to `spin` (yielding the CPU) before it sleeps: a
   // message that arrives meanwhile is taken without a thread wake-up.
-  explicit GroupInbox(uint64_t id, absl::Duration spin = absl::ZeroDuration())
-      : id_(id), spin_(spin) {}
+  // `on_block` runs each time a Wait is about to sleep on an empty inbox (on
+  // the waiting thread, with the inbox's lock held: it must be quick and must
+  // not call into the inbox); the engine uses it to give a group that waits
+  // for nothing a frame from its reserve.
+  explicit GroupInbox(uint64_t id, absl::Duration spin = absl::ZeroDuration(),
+                      std::function<void()> on_block = nullptr)
+      : id_(id), spin_(spin), on_block_(std::move(on_block)) {}
 
   uint64_t id() const { return id_; }
 
@@ -41,6 +48,9 @@ class GroupInbox {
   // Idempotent.
   void Close();
   bool closed() const;
+  // Whether the application is blocked in Wait with nothing queued for it:
+  // it cannot make progress until the engine delivers something. Any thread.
+  bool blocked() const { return blocked_.load(std::memory_order_acquire); }
 
  private:
   // Appends under mu_; true if a waiter must be woken.
@@ -51,6 +61,7 @@ class GroupInbox {
 
   const uint64_t id_;
   const absl::Duration spin_;
+  const std::function<void()> on_block_;
   mutable absl::Mutex mu_;
   absl::CondVar ready_;
   MessageQueue queue_ ABSL_GUARDED_BY(mu_);
@@ -60,6 +71,8 @@ class GroupInbox {
   std::atomic<bool> closed_flag_{false};
   // Whether queue_ has messages: written under mu_, spun on without it.
   std::atomic<bool> nonempty_{false};
+  // waiting_ with an empty queue: set under mu_, read by the engine without.
+  std::atomic<bool> blocked_{false};
   // The waiting thread's side: everything queued is taken in one swap and
   // handed out from here without the lock. Touched by that thread only (one
   // waiter at a time); released by it after Close, or by the destructor.

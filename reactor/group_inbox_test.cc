@@ -2,6 +2,7 @@
 
 #include <thread>
 
+#include "absl/synchronization/notification.h"
 #include "gtest/gtest.h"
 #include "message/message.h"
 #include "message/status.h"
@@ -66,6 +67,34 @@ TEST(GroupInbox, EveryPushWakesABlockedWaiter) {
 
 TEST(GroupInbox, EveryPushWakesASpinningWaiter) {
   PingPong(absl::Microseconds(50));
+}
+
+}  // namespace
+}  // namespace tofu
+
+namespace tofu {
+namespace {
+
+// The engine learns that a group waits for nothing (its reserve case) the
+// moment the waiter blocks, and that it is no longer blocked once something
+// is queued.
+TEST(GroupInbox, TellsWhenItsWaiterBlocksOnNothing) {
+  absl::Notification blocked;
+  GroupInbox inbox(1, absl::ZeroDuration(), [&] {
+    if (!blocked.HasBeenNotified()) blocked.Notify();
+  });
+  EXPECT_FALSE(inbox.blocked());
+  std::thread waiter([&] {
+    absl::StatusOr<MessagePtr> got = inbox.Wait(absl::Seconds(10));
+    ASSERT_TRUE(got.ok());
+    EXPECT_NE(*got, nullptr);
+  });
+  ASSERT_TRUE(blocked.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  EXPECT_TRUE(inbox.blocked());
+  inbox.Push(Message::Create());
+  EXPECT_FALSE(inbox.blocked());
+  waiter.join();
+  EXPECT_FALSE(inbox.blocked());
 }
 
 }  // namespace
