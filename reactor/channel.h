@@ -9,6 +9,8 @@
 #include "message/frame_decoder.h"
 #include "message/frame_encoder.h"
 #include "message/message_queue.h"
+#include "reactor/channel_state.h"
+#include "reactor/deadlines.h"
 #include "reactor/group_inbox.h"
 #include "transport/stream.h"
 
@@ -33,38 +35,44 @@ struct Channel {
   // first message an accepted connection received): the id of the final
   // channel_closed Signal.
   uint64_t opening_id;
-  // False for an accepted channel until its first frame gives opening_id.
-  bool opening_id_known = true;
   Kind kind = Kind::kPending;
+  // A connection's lifecycle (kIo, and kPending on its way to a connection):
+  // every rule about what may be written and when it closes.
+  ChannelState state = ChannelState::Client();
+  // The deadline sweep's view of the channel (reactor/deadlines.h).
+  ChannelClock clock;
   std::unique_ptr<Stream> stream;  // null until connected or listening
   bool registered = false;
   uint32_t interest = 0;
-  bool connecting = false;
   // Listeners: accepting failed (no descriptors); not watched until resumed.
   bool accept_paused = false;
   // accept_failed was reported for the current failure episode.
   bool accept_failure_reported = false;
 
   // Outgoing: messages not yet handed to the encoder, then the encoder's batch
-  // (whose messages sit in `in_flight`, in order).
+  // (whose messages sit in `in_flight`, in order). What the state does not let
+  // through stays queued and comes back when the channel closes.
   MessageQueue send_queue;
   MessageQueue in_flight;
   FrameEncoder encoder;
-  // A bye frame was handed to the encoder: nothing is added after it.
-  bool bye_queued = false;
-  // A bye frame was written: nothing more is sent.
-  bool send_closed = false;
-  // A ByeResponse was written: the channel closes once it is out.
-  bool bye_response_sent = false;
 
   // Incoming.
   FrameDecoder decoder;
+  // Frames received so far (the frame deadline tells a stalled frame from a
+  // stream of them).
+  uint64_t frames_in = 0;
+  // The frame being received holds one of the pool messages that incomplete
+  // frames may hold (Reactor::partials_).
+  bool holds_partial = false;
   // The last frame header announced a large body: reads that fetch headers
   // stay short, so the bodies themselves are read straight into messages.
   bool large_bodies = false;
-  // Pool starved: bytes read but not decoded yet, kept until messages come
-  // back.
-  bool starved = false;
+  // Why reading is held back (bytes read but not decoded are kept meanwhile):
+  // the pool had no message for the next frame, or incomplete frames already
+  // hold their share of the pool (Reactor::partials_).
+  enum class Hold { kNone, kPoolEmpty, kPartialCap };
+  Hold hold = Hold::kNone;
+  bool starved() const { return hold != Hold::kNone; }
   // pool_empty was reported for the current starvation episode.
   bool pool_empty_reported = false;
   // While starved, pending_input[pending_pos...] are the bytes read but not

@@ -48,9 +48,6 @@ ChannelState::Decision ChannelState::On(Event event, StatusCode cause) {
   const bool crossed = phase_ == Phase::kByeCrossed ||
                        phase_ == Phase::kCrossedAnswered ||
                        phase_ == Phase::kCrossedPeerDone;
-  // Errors before an accepted channel's first frame: the application never
-  // heard of it.
-  const bool silent = phase_ == Phase::kAwaitingHello;
   switch (event) {
     case Event::kConnected:
       if (phase_ == Phase::kConnecting) phase_ = Phase::kOpen;
@@ -117,9 +114,6 @@ ChannelState::Decision ChannelState::On(Event event, StatusCode cause) {
       }
       return {};
     case Event::kPeerEof:
-      if (silent)
-        return Finish(Close::kAbort, StatusCode::kPeerDisconnected, false,
-                      /*notify=*/false);
       if (crossed || phase_ == Phase::kSignalled ||
           phase_ == Phase::kDraining) {
         return Finish(Close::kGraceful, StatusCode::kChannelClosed);
@@ -131,20 +125,14 @@ ChannelState::Decision ChannelState::On(Event event, StatusCode cause) {
       const StatusCode reason = event == Event::kSendError
                                     ? StatusCode::kSendFailed
                                     : StatusCode::kRecvFailed;
-      if (silent) return Finish(Close::kAbort, reason, false, false);
       if (crossed) return Finish(Close::kGraceful, StatusCode::kChannelClosed);
       return Finish(
           event == Event::kPeerEofMidFrame ? Close::kGraceful : Close::kAbort,
           reason);
     }
     case Event::kProtocolError:
-      if (silent) return Finish(Close::kAbort, cause, false, false);
       return Finish(Close::kAbort, cause, /*report=*/true);
     case Event::kDeadline:
-      if (silent) {
-        return Finish(Close::kAbort, StatusCode::kCommunicationFailed, false,
-                      false);
-      }
       if (phase_ == Phase::kSignalled) {
         return Finish(Close::kGraceful, StatusCode::kChannelClosed);
       }

@@ -34,17 +34,16 @@
 // gracefully (the socket's queued frames are written first by the kernel,
 // unsent posts come back with status r, then channel_closed); "abort(r)"
 // resets the connection instead; "+report" first delivers a Signal with
-// status r; "silent" means no notification at all (the application never
-// learnt of the channel, or has gone).
+// status r; "silent" means no notification at all (the application has
+// gone). An accepted channel that closes before its first frame notifies
+// too, with message_id 0: the application learns of every connection that
+// went wrong.
 //
 //   kConnecting        kConnected -> kOpen
 //   kConnecting        kConnectFailed(r) -> abort(r)
 //   kAwaitingHello     kFrame -> kOpen (the peer's first frame names the
 //                      channel to the application); any other frame or
 //                      queued bye event as in kOpen
-//   kAwaitingHello     kPeerEof, kPeerEofMidFrame, kRecvError, kSendError,
-//                      kProtocolError, kDeadline -> abort, silent (the
-//                      application never learnt of the channel)
 //   kOpen              kByeRequestQueued -> kByeSent
 //   kOpen              kPeerByeRequest -> kByeReceived
 //   kOpen, kByeReceived, kAwaitingHello
@@ -61,7 +60,7 @@
 //   kOpen, kByeReceived
 //                      kPeerByeResponse -> close(channel_closed) (the peer
 //                      ended the exchange: it sends nothing more)
-//   kOpen, kByeReceived, kByeSent, kConnecting
+//   kAwaitingHello, kOpen, kByeReceived, kByeSent, kConnecting
 //                      kPeerEof -> close(peer_disconnected)
 //   kSignalled, kDraining
 //                      kPeerEof -> close(channel_closed)

@@ -66,11 +66,10 @@ TEST(ChannelState, EveryOrderOfEventsClosesAtMostOnceAndKeepsItsRules) {
           } else if (before == Phase::kClosed) {
             ASSERT_TRUE(s.closed()) << Describe(events, accepted);
           }
-          // Engine-wide closes never notify; nothing else is silent except
-          // the accepted channel the application never heard of.
-          if (d.close != Close::kNone && !d.notify) {
-            ASSERT_TRUE(e == Event::kGroupDestroyed || e == Event::kShutdown ||
-                        before == Phase::kAwaitingHello)
+          // Only closes the application asked for by going away are silent.
+          if (d.close != Close::kNone) {
+            ASSERT_EQ(d.notify,
+                      e != Event::kGroupDestroyed && e != Event::kShutdown)
                 << Describe(events, accepted);
           }
           // These always end a live channel.
@@ -198,15 +197,18 @@ TEST(ChannelState, PeerEofDisconnectsAnOpenChannelGracefully) {
   EXPECT_TRUE(d.notify);
 }
 
-TEST(ChannelState, AnAcceptedChannelThatNeverSpokeClosesSilently) {
-  for (Event e : {Event::kPeerEof, Event::kPeerEofMidFrame, Event::kRecvError,
-                  Event::kProtocolError, Event::kDeadline}) {
-    ChannelState s = ChannelState::Accepted();
-    EXPECT_EQ(s.deadline(), Deadline::kHandshake);
-    const ChannelState::Decision d = s.On(e, StatusCode::kInvalidMessage);
-    EXPECT_NE(d.close, Close::kNone) << EventName(e);
-    EXPECT_FALSE(d.notify) << EventName(e);
-  }
+TEST(ChannelState, AnAcceptedChannelRunsTheHandshakeDeadlineUntilItSpeaks) {
+  ChannelState s = ChannelState::Accepted();
+  EXPECT_FALSE(s.Known());
+  EXPECT_EQ(s.deadline(), Deadline::kHandshake);
+  s.On(Event::kFrame);
+  EXPECT_TRUE(s.Known());
+  EXPECT_EQ(s.deadline(), Deadline::kNone);
+  ChannelState silent = ChannelState::Accepted();
+  const ChannelState::Decision d = silent.On(Event::kDeadline);
+  EXPECT_EQ(d.close, Close::kAbort);
+  EXPECT_EQ(d.reason, StatusCode::kCommunicationFailed);
+  EXPECT_TRUE(d.notify);
 }
 
 TEST(ChannelState, ProtocolErrorsAreReportedWithTheirCause) {

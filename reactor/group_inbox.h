@@ -51,6 +51,13 @@ class GroupInbox {
   // Whether the application is blocked in Wait with nothing queued for it:
   // it cannot make progress until the engine delivers something. Any thread.
   bool blocked() const { return blocked_.load(std::memory_order_acquire); }
+  // True once per blocking Wait: the engine may then give the group one frame
+  // from outside the pool (its reserve), so that a group whose application
+  // waits for nothing is never starved by messages other groups leave unread.
+  // Bounds the reserve to one frame per group between two blocking Waits.
+  bool TakeReserve() {
+    return blocked_.exchange(false, std::memory_order_acq_rel);
+  }
 
  private:
   // Appends under mu_; true if a waiter must be woken.

@@ -55,6 +55,32 @@ bool IsByeFrame(const Message& m) {
   return TypeOf(m.header().op_code) == MessageType::kBye;
 }
 
+// What handing `m` to the encoder tells the channel's lifecycle, if anything.
+std::optional<ChannelState::Event> QueuedEvent(const Message& m) {
+  switch (m.header().op_code) {
+    case OpCode::kByeRequest:
+      return ChannelState::Event::kByeRequestQueued;
+    case OpCode::kByeResponse:
+      return ChannelState::Event::kByeResponseQueued;
+    case OpCode::kByeSignal:
+      return ChannelState::Event::kByeSignalQueued;
+    default:
+      return std::nullopt;
+  }
+}
+
+// What a complete frame from the peer tells the channel's lifecycle.
+ChannelState::Event ArrivedEvent(OpCode op) {
+  switch (op) {
+    case OpCode::kByeRequest:
+      return ChannelState::Event::kPeerByeRequest;
+    case OpCode::kByeResponse:
+      return ChannelState::Event::kPeerByeResponse;
+    default:
+      return ChannelState::Event::kFrame;
+  }
+}
+
 // Replaces the value of the first `~listen_on` header (the address the listener
 // really bound), keeping every other byte of the block as it was. A block the
 // new value would make too long keeps the old one.
@@ -86,7 +112,7 @@ void RewriteListenOn(Message& message, absl::string_view value) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Reactor>> Reactor::Create(
-    PoolOptions pool_options, Spin spin) {
+    PoolOptions pool_options, Spin spin, Timeouts timeouts) {
   absl::StatusOr<std::unique_ptr<Poller>> poller = CreatePoller();
   if (!poller.ok()) return poller.status();
   absl::StatusOr<std::unique_ptr<Reactor>> reactor =
@@ -98,6 +124,8 @@ absl::StatusOr<std::unique_ptr<Reactor>> Reactor::Create(
   r->pool_.SetRefillCallback([r] { r->Wake(); }, r->resume_batch_);
   r->receive_spin_ = spin.receive;
   r->inline_posts_ = r->poller_->SupportsConcurrentControl();
+  r->SetTimeoutsForTesting(timeouts,
+                           [] { return std::chrono::steady_clock::now(); });
   r->thread_ = std::thread([r, io_spin = spin.io] { r->Loop(io_spin); });
   return reactor;
 }
@@ -125,7 +153,15 @@ Reactor::Reactor(NetworkSession session, PoolOptions pool_options,
       poller_(std::move(poller)),
       notifier_(std::move(notifier)) {
   read_buffer_.resize(kReadBufferSize);
+  partial_cap_ = std::max<size_t>(1, pool_.initial() / 2);
   pool_.SetRefillCallback([this] { Wake(); });
+}
+
+void Reactor::SetTimeoutsForTesting(Timeouts timeouts,
+                                    std::function<SteadyTime()> clock) {
+  timeouts_ = timeouts;
+  clock_ = std::move(clock);
+  sweep_interval_ = timeouts_.SweepInterval();
 }
 
 Reactor::~Reactor() { Shutdown(); }
@@ -141,8 +177,14 @@ void Reactor::Wake() {
 }
 
 absl::StatusOr<std::shared_ptr<GroupInbox>> Reactor::CreateGroup() {
-  auto group =
-      std::make_shared<GroupInbox>(next_group_id_.fetch_add(1), receive_spin_);
+  // A group whose application blocks on an empty inbox while channels are
+  // held back may be the one they hold up: retry them (see reserve_due_).
+  auto group = std::make_shared<GroupInbox>(
+      next_group_id_.fetch_add(1), receive_spin_, [this] {
+        if (!has_starved_.load(std::memory_order_relaxed)) return;
+        reserve_due_.store(true, std::memory_order_relaxed);
+        Wake();
+      });
   absl::MutexLock lock(&mu_);
   if (stopping_) return ToAbslStatus(StatusCode::kShutdownStarted);
   groups_[group->id()] = group;
@@ -296,6 +338,9 @@ bool Reactor::RunOnce(absl::Duration timeout, bool skip_if_idle) {
   if (resume_waiting_.load(std::memory_order_relaxed)) {
     timeout = std::min(timeout, kResumeDelay);  // to resume starved readers
   }
+  if (sweeping_.load(std::memory_order_relaxed)) {
+    timeout = std::min(timeout, sweep_interval_);  // to check deadlines
+  }
   // A failed wait ends the loop, as a shutdown does.
   bool stop = !poller_->Wait(timeout, events_).ok();
   if (stop) events_.clear();
@@ -341,7 +386,16 @@ bool Reactor::RunOnce(absl::Duration timeout, bool skip_if_idle) {
 }
 
 void Reactor::FinishIteration() {
-  if (!starved_.empty() && ResumeDue()) ResumeStarved();
+  const bool reserve = reserve_due_.exchange(false, std::memory_order_relaxed);
+  if (!starved_.empty() && (reserve || ResumeDue())) ResumeStarved();
+  if (!capped_.empty() && partials_ < partial_cap_) ResumeCapped();
+  if (sweeping_.load(std::memory_order_relaxed)) {
+    const SteadyTime now = clock_();
+    if (now >= next_sweep_) {
+      SweepDeadlines();
+      next_sweep_ = now + absl::ToChronoNanoseconds(sweep_interval_);
+    }
+  }
   if (!paused_listeners_.empty() &&
       (resume_listeners_ || (!driven_ && absl::Now() >= accept_retry_at_))) {
     resume_listeners_ = false;
@@ -407,7 +461,12 @@ void Reactor::CloseSilently(const GroupInbox* group) {
   for (uint64_t packed : std::vector<uint64_t>(live_.begin(), live_.end())) {
     const ChannelToken token = ChannelToken::Unpack(packed);
     Channel* ch = channels_.Find(token);
-    if (ch != nullptr && (group == nullptr || ch->group == group)) {
+    if (ch == nullptr || (group != nullptr && ch->group != group)) continue;
+    if (ch->kind == Channel::Kind::kIo) {
+      OnChannelEvent(token, *ch,
+                     group == nullptr ? ChannelState::Event::kShutdown
+                                      : ChannelState::Event::kGroupDestroyed);
+    } else {
       CloseChannel(token, *ch, StatusCode::kShutdownStarted, /*abort=*/true,
                    /*notify=*/false);
     }
@@ -437,14 +496,15 @@ void Reactor::HandleEvent(const PollEvent& event) {
     AcceptAll(token, *ch);
     return;
   }
-  if (ch->connecting) {
+  if (ch->state.phase() == ChannelState::Phase::kConnecting) {
     if (!event.writable && !event.error) return;
     absl::Status connected = ch->stream->FinishConnect();
     if (!connected.ok()) {
-      CloseChannel(token, *ch, StatusCodeOf(connected), /*abort=*/true);
+      OnChannelEvent(token, *ch, ChannelState::Event::kConnectFailed,
+                     StatusCodeOf(connected));
       return;
     }
-    ch->connecting = false;
+    OnChannelEvent(token, *ch, ChannelState::Event::kConnected);
     Send(token, *ch);
     return;
   }
@@ -493,7 +553,11 @@ void Reactor::Dispatch(Posted& posted) {
     // Local abortive close: the ByeSignal comes back first, then the unsent
     // messages, then channel_closed.
     ReturnToApp(group, std::move(message), StatusCode::kChannelClosed);
-    CloseChannel(token, *ch, StatusCode::kChannelClosed, /*abort=*/true);
+    if (ch->kind == Channel::Kind::kIo) {
+      OnChannelEvent(token, *ch, ChannelState::Event::kLocalAbort);
+    } else {
+      CloseChannel(token, *ch, StatusCode::kChannelClosed, /*abort=*/true);
+    }
     return;
   }
   if (op == OpCode::kWelcomeResponse || ch->kind != Channel::Kind::kIo) {
@@ -502,13 +566,23 @@ void Reactor::Dispatch(Posted& posted) {
     return;
   }
   const bool was_idle = ch->send_queue.empty() && ch->encoder.empty();
+  // In a crossed Bye exchange only the ByeResponse may still go out: it
+  // passes whatever waits in the queue (held until the close returns it).
+  const bool answer_only = op == OpCode::kByeResponse &&
+                           !ch->state.MayEncode(OpCode::kRequest) &&
+                           ch->state.MayEncode(OpCode::kByeResponse);
   if (header.oob) {
     RequeueUnstarted(*ch);
+    ch->send_queue.PushFront(std::move(message));
+  } else if (answer_only) {
     ch->send_queue.PushFront(std::move(message));
   } else {
     ch->send_queue.PushBack(std::move(message));
   }
-  if (was_idle && !ch->connecting) dirty_.push_back(token);
+  if ((was_idle || answer_only) &&
+      ch->state.phase() != ChannelState::Phase::kConnecting) {
+    dirty_.push_back(token);
+  }
 }
 
 void Reactor::StartConnect(ChannelToken token, Channel& ch, MessagePtr hello) {
@@ -525,14 +599,16 @@ void Reactor::StartConnect(ChannelToken token, Channel& ch, MessagePtr hello) {
   absl::StatusOr<std::unique_ptr<Stream>> stream =
       address.ok() ? network_->Connect(*address, &connected) : address.status();
   if (!stream.ok()) {
-    CloseChannel(token, ch, StatusCodeOf(stream.status()), /*abort=*/true);
+    OnChannelEvent(token, ch, ChannelState::Event::kConnectFailed,
+                   StatusCodeOf(stream.status()));
     return;
   }
   ch.kind = Channel::Kind::kIo;
   ch.stream = std::move(*stream);
-  ch.connecting = !connected;
+  if (connected) ch.state.On(ChannelState::Event::kConnected);
   channels_.SetHint(token, address->transport == Address::Transport::kUds);
   live_.insert(token.Pack());
+  sweeping_.store(timeouts_.any(), std::memory_order_relaxed);
   UpdateInterest(token, ch);
   if (connected) dirty_.push_back(token);
 }
@@ -558,6 +634,7 @@ void Reactor::StartListen(ChannelToken token, Channel& ch, MessagePtr welcome) {
   ch.stream = std::move(*stream);
   channels_.SetHint(token, bound->transport == Address::Transport::kUds);
   live_.insert(token.Pack());
+  sweeping_.store(timeouts_.any(), std::memory_order_relaxed);
   UpdateInterest(token, ch);
   RewriteListenOn(*welcome, bound->Value());
   ReturnToApp(group, std::move(welcome), StatusCode::kSuccess);
@@ -580,7 +657,9 @@ void Reactor::AcceptAll(ChannelToken token, Channel& listener) {
       continue;
     }
     Channel* ch = channels_.Find(*opened);
-    ch->opening_id_known = false;  // the first frame's id, when it comes
+    // Unknown to the application until its first frame (whose id is then
+    // opening_id); under the handshake deadline meanwhile.
+    ch->state = ChannelState::Accepted();
     ch->kind = Channel::Kind::kIo;
     ch->stream = std::move(*accepted);
     channels_.SetHint(*opened, channels_.Hint(token));  // the listener's
@@ -624,7 +703,7 @@ void Reactor::ResumeListeners() {
 bool Reactor::ReadFrom(ChannelToken token, Channel& ch) {
   IoResult r;
   for (int i = 0; i < kReadsPerEvent; ++i) {
-    if (ch.starved) return true;
+    if (ch.starved()) return true;
     // A large body still to come is read straight into its message, and what
     // follows it into read_buffer_, in the same call; read_buffer_'s share
     // stays short while large bodies flow (see Channel::large_bodies), so the
@@ -648,15 +727,12 @@ bool Reactor::ReadFrom(ChannelToken token, Channel& ch) {
     case IoResult::Kind::kWouldBlock:
       return true;
     case IoResult::Kind::kClosed:
-      CloseChannel(token, ch,
-                   ch.decoder.at_frame_boundary()
-                       ? StatusCode::kPeerDisconnected
-                       : StatusCode::kRecvFailed,
-                   /*abort=*/false);
-      return false;
+      return OnChannelEvent(token, ch,
+                            ch.decoder.at_frame_boundary()
+                                ? ChannelState::Event::kPeerEof
+                                : ChannelState::Event::kPeerEofMidFrame);
     case IoResult::Kind::kError:
-      CloseChannel(token, ch, StatusCode::kRecvFailed, /*abort=*/true);
-      return false;
+      return OnChannelEvent(token, ch, ChannelState::Event::kRecvError);
   }
   return true;
 }
@@ -667,33 +743,60 @@ bool Reactor::Consume(ChannelToken token, Channel& ch, const uint8_t* data,
   while (true) {
     switch (ch.decoder.state()) {
       case FrameDecoder::State::kNeedMessage: {
-        if (spare_.empty()) {
-          // No more than the frames that can start in what is left (one for
-          // a frame in progress), so a small read leaves the pool alone.
-          pool_.GetBatch(
-              std::min(kSpareBatch, (size - pos) / kBinaryHeaderSize + 1),
-              spare_);
+        // A frame whose bytes are all at hand completes in this call; any
+        // other stays incomplete for a while and takes one of the pool
+        // messages incomplete frames may hold, or waits for one.
+        const bool completes = ch.decoder.FrameBytesMissing() <= size - pos;
+        const bool capped = !completes && partials_ >= partial_cap_;
+        MessagePtr m;
+        if (!capped) {
+          if (spare_.empty()) {
+            // No more than the frames that can start in what is left (one
+            // for a frame in progress), so a small read leaves the pool
+            // alone.
+            pool_.GetBatch(
+                std::min(kSpareBatch, (size - pos) / kBinaryHeaderSize + 1),
+                spare_);
+          }
+          m = spare_.PopFront();
+          // The pool is empty, and this group's application waits for
+          // nothing: the frame comes from its reserve (at most one per
+          // blocking wait), so no group is starved by messages that other
+          // groups leave unread.
+          if (m == nullptr && completes && ch.group->TakeReserve()) {
+            m = Message::Create();
+          }
         }
-        MessagePtr m = spare_.PopFront();
         if (m == nullptr) {
-          // Starved: keep the rest, stop reading, tell the application once.
+          // Held back: keep the rest, stop reading, tell the application
+          // once if the pool is what it waits for.
           if (from_pending) {
             ch.pending_pos = (data + pos) - ch.pending_input.data();
           } else {
             ch.pending_input.assign(data + pos, data + size);
             ch.pending_pos = 0;
           }
-          if (!ch.starved) {
-            ch.starved = true;
-            starved_.push_back(token);
+          if (!ch.starved()) {
+            if (capped) {
+              ch.hold = Channel::Hold::kPartialCap;
+              capped_.push_back(token);
+            } else {
+              ch.hold = Channel::Hold::kPoolEmpty;
+              starved_.push_back(token);
+              has_starved_.store(true, std::memory_order_relaxed);
+            }
             UpdateInterest(token, ch);
           }
-          if (!ch.pool_empty_reported) {
+          if (!capped && !ch.pool_empty_reported) {
             ch.pool_empty_reported = true;
             Deliver(ch.group,
                     NewSignal(StatusCode::kPoolEmpty, token.number, 0));
           }
           return true;
+        }
+        if (!completes) {
+          ch.holds_partial = true;
+          ++partials_;
         }
         ch.large_bodies =
             ch.decoder.pending_header().body_length >= kDirectReadMin;
@@ -702,6 +805,8 @@ bool Reactor::Consume(ChannelToken token, Channel& ch, const uint8_t* data,
       }
       case FrameDecoder::State::kFrameReady: {
         MessagePtr m = ch.decoder.TakeFrame();
+        ReleasePartial(ch);
+        ++ch.frames_in;
         BinaryHeader& h = m->header();
         // A peer cannot forge engine notifications, and channel numbers are
         // local.
@@ -709,25 +814,18 @@ bool Reactor::Consume(ChannelToken token, Channel& ch, const uint8_t* data,
         h.channel_number = token.number;
         h.status = StatusCodeFromByte(static_cast<uint8_t>(h.status));
         m->set_arrival(Arrival::kFrame);
-        if (!ch.opening_id_known) {
-          ch.opening_id = h.message_id;
-          ch.opening_id_known = true;
-        }
-        const bool bye_response = h.op_code == OpCode::kByeResponse;
+        // An accepted channel's first frame names it to the application.
+        if (!ch.state.Known()) ch.opening_id = h.message_id;
+        const ChannelState::Event event = ArrivedEvent(h.op_code);
         Deliver(ch.group, std::move(m));
         delivered_frames_ = true;
-        if (bye_response) {
-          CloseChannel(token, ch, StatusCode::kChannelClosed, /*abort=*/false);
-          return false;
-        }
+        if (!OnChannelEvent(token, ch, event)) return false;
         break;
       }
       case FrameDecoder::State::kFailed:
         // Protocol violation: say so, then close this channel only.
-        Deliver(ch.group,
-                NewSignal(ch.decoder.error(), token.number, ch.opening_id));
-        CloseChannel(token, ch, ch.decoder.error(), /*abort=*/true);
-        return false;
+        return OnChannelEvent(token, ch, ChannelState::Event::kProtocolError,
+                              ch.decoder.error());
       case FrameDecoder::State::kNeedBytes:
         if (pos == size) {
           // Nothing is kept: a resumed channel gives its buffer back.
@@ -763,58 +861,105 @@ bool Reactor::ResumeDue() {
 void Reactor::ResumeStarved() {
   std::vector<ChannelToken> starved;
   starved.swap(starved_);
+  has_starved_.store(false, std::memory_order_relaxed);
   for (const ChannelToken& token : starved) {
-    Channel* ch = channels_.Find(token);
-    if (ch == nullptr) continue;
-    ch->starved = false;
-    if (!Consume(token, *ch, ch->pending_input.data() + ch->pending_pos,
-                 ch->pending_input.size() - ch->pending_pos,
-                 /*from_pending=*/true)) {
-      continue;
+    if (Channel* ch = channels_.Find(token)) Resume(token, *ch);
+  }
+}
+
+void Reactor::ResumeCapped() {
+  while (partials_ < partial_cap_ && !capped_.empty()) {
+    const ChannelToken token = capped_.front();
+    capped_.pop_front();
+    if (Channel* ch = channels_.Find(token)) Resume(token, *ch);
+  }
+}
+
+void Reactor::Resume(ChannelToken token, Channel& ch) {
+  const Channel::Hold was = ch.hold;
+  ch.hold = Channel::Hold::kNone;
+  if (!Consume(token, ch, ch.pending_input.data() + ch.pending_pos,
+               ch.pending_input.size() - ch.pending_pos,
+               /*from_pending=*/true)) {
+    return;
+  }
+  if (ch.starved())
+    return;  // held again: Consume kept the rest and re-queued it
+  if (was == Channel::Hold::kPoolEmpty) ch.pool_empty_reported = false;
+  UpdateInterest(token, ch);
+}
+
+void Reactor::ReleasePartial(Channel& ch) {
+  if (!ch.holds_partial) return;
+  ch.holds_partial = false;
+  --partials_;
+}
+
+bool Reactor::OnChannelEvent(ChannelToken token, Channel& ch,
+                             ChannelState::Event event, StatusCode cause) {
+  const ChannelState::Decision d = ch.state.On(event, cause);
+  if (d.close == ChannelState::Close::kNone) {
+    // The last frame may be out already when the exchange completes.
+    if (ch.state.phase() == ChannelState::Phase::kDraining &&
+        ch.encoder.empty()) {
+      return OnChannelEvent(token, ch, ChannelState::Event::kWritten);
     }
-    if (ch->starved)
-      continue;  // still starved: Consume kept the rest and re-queued it
-    ch->pool_empty_reported = false;
-    UpdateInterest(token, *ch);
+    return true;
+  }
+  CloseChannel(token, ch, d.reason, d.close == ChannelState::Close::kAbort,
+               d.notify, d.report);
+  return false;
+}
+
+void Reactor::SweepDeadlines() {
+  const SteadyTime now = clock_();
+  for (uint64_t packed : std::vector<uint64_t>(live_.begin(), live_.end())) {
+    const ChannelToken token = ChannelToken::Unpack(packed);
+    Channel* ch = channels_.Find(token);
+    if (ch == nullptr || ch->kind != Channel::Kind::kIo) continue;
+    if (ch->clock.kind() != ch->state.deadline()) {
+      ch->clock.Start(ch->state.deadline(), now);
+    }
+    // A frame the engine itself holds back (no pool message) is not the
+    // peer's delay.
+    const bool mid_frame = !ch->starved() && !ch->decoder.at_frame_boundary();
+    if (ch->clock.Overdue(timeouts_, ch->frames_in, mid_frame, now)) {
+      OnChannelEvent(token, *ch, ChannelState::Event::kDeadline);
+    }
   }
 }
 
 bool Reactor::Send(ChannelToken token, Channel& ch) {
-  if (ch.connecting) return true;
+  if (ch.state.phase() == ChannelState::Phase::kConnecting) return true;
   IoSlice slices[kMaxSlices];
   while (true) {
-    while (!ch.send_closed && !ch.bye_queued && !ch.send_queue.empty() &&
+    // What the lifecycle lets through (after a bye frame, at most the
+    // ByeResponse of a crossed exchange); the rest stays queued.
+    while (!ch.send_queue.empty() &&
+           ch.state.MayEncode(ch.send_queue.front()->header().op_code) &&
            ch.encoder.slice_bound() + 3 <= kMaxSlices &&
            ch.encoder.pending_bytes() < kMaxBatchBytes) {
       MessagePtr m = ch.send_queue.PopFront();
-      // Nothing is sent after a bye frame, even while it is half written.
-      ch.bye_queued = IsByeFrame(*m);
+      const std::optional<ChannelState::Event> queued = QueuedEvent(*m);
       ch.encoder.Add(*m);
       ch.in_flight.PushBack(std::move(m));
+      if (queued.has_value()) ch.state.On(*queued);  // never closes
     }
     if (ch.encoder.empty()) break;
     const size_t n = ch.encoder.Gather(absl::MakeSpan(slices));
     const IoResult r = ch.stream->WriteV(absl::MakeConstSpan(slices, n));
     if (r.kind == IoResult::Kind::kWouldBlock) break;
     if (r.kind != IoResult::Kind::kDone) {
-      CloseChannel(token, ch, StatusCode::kSendFailed, /*abort=*/true);
-      return false;
+      return OnChannelEvent(token, ch, ChannelState::Event::kSendError);
     }
     for (size_t done = ch.encoder.Advance(r.bytes); done > 0; --done) {
-      MessagePtr sent = ch.in_flight.PopFront();
-      if (IsByeFrame(*sent)) {
-        ch.send_closed = true;
-        if (sent->header().op_code == OpCode::kByeResponse)
-          ch.bye_response_sent = true;
-      }
-      sent_.PushBack(std::move(sent));
+      sent_.PushBack(ch.in_flight.PopFront());
     }
-    if (ch.send_closed && ch.encoder.empty()) break;
   }
-  if (ch.bye_response_sent && ch.encoder.empty()) {
-    // Our ByeResponse is out: the Bye exchange is complete on this side.
-    CloseChannel(token, ch, StatusCode::kChannelClosed, /*abort=*/false);
-    return false;
+  if (ch.encoder.empty() &&
+      ch.state.phase() == ChannelState::Phase::kDraining) {
+    // The last frame is out: the Bye exchange is complete on this side.
+    return OnChannelEvent(token, ch, ChannelState::Event::kWritten);
   }
   UpdateInterest(token, ch);
   return true;
@@ -826,15 +971,16 @@ void Reactor::RequeueUnstarted(Channel& ch) {
   // The encoder's frames are in_flight's messages, in order: the last
   // `unstarted` go back to the front of the queue, unless one of them must
   // stay ahead of the oob: a Hello frame (it opens the channel) or a bye
-  // frame at their head (nothing follows a bye).
+  // frame (the lifecycle counted it as queued, and nothing may pass it).
   const size_t kept = ch.in_flight.size() - unstarted;
   std::vector<MessagePtr> all;
   all.reserve(ch.in_flight.size());
   while (MessagePtr m = ch.in_flight.PopFront()) all.push_back(std::move(m));
-  bool movable = !IsByeFrame(*all[kept]);
+  bool movable = true;
   for (size_t i = kept; i < all.size() && movable; ++i) {
     const OpCode op = all[i]->header().op_code;
-    movable = op != OpCode::kHelloRequest && op != OpCode::kHelloResponse;
+    movable = op != OpCode::kHelloRequest && op != OpCode::kHelloResponse &&
+              !IsByeFrame(*all[i]);
   }
   MessageQueue requeued;
   for (size_t i = 0; i < all.size(); ++i) {
@@ -848,19 +994,19 @@ void Reactor::RequeueUnstarted(Channel& ch) {
   ch.encoder.RemoveUnstarted();
   requeued.Splice(ch.send_queue);
   ch.send_queue.Swap(requeued);
-  ch.bye_queued = false;  // a bye frame among them is queued again
 }
 
 void Reactor::UpdateInterest(ChannelToken token, Channel& ch) {
   uint32_t interest = kInterestNone;
   if (ch.kind == Channel::Kind::kListener) {
     interest = ch.accept_paused ? kInterestNone : kInterestRead;
-  } else if (ch.connecting) {
+  } else if (ch.state.phase() == ChannelState::Phase::kConnecting) {
     interest = kInterestWrite;
   } else {
-    if (!ch.starved) interest |= kInterestRead;
+    if (!ch.starved()) interest |= kInterestRead;
     if (!ch.encoder.empty() ||
-        (!ch.send_closed && !ch.bye_queued && !ch.send_queue.empty())) {
+        (!ch.send_queue.empty() &&
+         ch.state.MayEncode(ch.send_queue.front()->header().op_code))) {
       interest |= kInterestWrite;
     }
   }
@@ -876,7 +1022,8 @@ void Reactor::UpdateInterest(ChannelToken token, Channel& ch) {
 }
 
 void Reactor::CloseChannel(ChannelToken token, Channel& ch, StatusCode reason,
-                           bool abort, bool notify) {
+                           bool abort, bool notify, bool report) {
+  ReleasePartial(ch);
   if (ch.stream != nullptr) {
     if (ch.registered) poller_->Unregister(ch.stream->handle());
     if (abort) {
@@ -886,12 +1033,16 @@ void Reactor::CloseChannel(ChannelToken token, Channel& ch, StatusCode reason,
     }
   }
   live_.erase(token.Pack());
+  if (live_.empty()) sweeping_.store(false, std::memory_order_relaxed);
   // A descriptor was freed: paused listeners may accept again.
   if (ch.kind == Channel::Kind::kIo && !paused_listeners_.empty()) {
     resume_listeners_ = true;
   }
   GroupInbox* group = ch.group;
   const uint64_t opening_id = ch.opening_id;
+  if (notify && report) {
+    Deliver(group, NewSignal(reason, token.number, opening_id));
+  }
   if (notify) {
     ch.encoder.Clear();
     while (MessagePtr m = ch.in_flight.PopFront())
@@ -967,7 +1118,10 @@ void Reactor::ReturnToApp(GroupInbox* group, MessagePtr message,
 
 MessagePtr Reactor::NewSignal(StatusCode status, uint16_t channel,
                               uint64_t message_id) {
-  MessagePtr m = pool_.Get(AllocationStrategy::kAlways);
+  // From the pool when it has one idle; otherwise made outside it, so that
+  // notifications (pool_empty above all) never grow the pool past its size.
+  MessagePtr m = pool_.Get(AllocationStrategy::kPoolOnly);
+  if (m == nullptr) m = Message::Create();
   BinaryHeader& h = m->header();
   h.op_code = OpCode::kSignal;
   h.origin = Origin::kEngine;

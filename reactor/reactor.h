@@ -4,6 +4,8 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <deque>
+#include <functional>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -20,6 +22,8 @@
 #include "pool/channel_table.h"
 #include "pool/message_pool.h"
 #include "reactor/channel.h"
+#include "reactor/channel_state.h"
+#include "reactor/deadlines.h"
 #include "reactor/group_inbox.h"
 #include "reactor/notifier.h"
 #include "reactor/poller.h"
@@ -64,7 +68,7 @@ class Reactor {
   // The engine's reactor: the platform's poller, the system's sockets, and
   // its own I/O thread.
   static absl::StatusOr<std::unique_ptr<Reactor>> Create(
-      PoolOptions pool_options, Spin spin);
+      PoolOptions pool_options, Spin spin, Timeouts timeouts = {});
   static absl::StatusOr<std::unique_ptr<Reactor>> CreateDriven(
       PoolOptions pool_options, std::unique_ptr<Poller> poller,
       std::unique_ptr<Network> network);
@@ -76,6 +80,11 @@ class Reactor {
   bool RunOnce(absl::Duration timeout, bool skip_if_idle = false);
 
   MessagePool& pool() { return pool_; }
+
+  // Driven reactors only, before the first RunOnce: the deadlines on peers
+  // (off by default in a driven reactor) and the clock they are measured by.
+  void SetTimeoutsForTesting(Timeouts timeouts,
+                             std::function<SteadyTime()> clock);
 
   // A new group; shutdown_started after Shutdown.
   absl::StatusOr<std::shared_ptr<GroupInbox>> CreateGroup();
@@ -167,17 +176,31 @@ class Reactor {
   // right behind the frame being written (PROTOCOL.md section 5).
   void RequeueUnstarted(Channel& ch);
   void UpdateInterest(ChannelToken token, Channel& ch);
+  // Reports `event` to the channel's lifecycle and carries out its decision;
+  // false when the channel was closed (and must not be touched again).
+  bool OnChannelEvent(ChannelToken token, Channel& ch,
+                      ChannelState::Event event,
+                      StatusCode cause = StatusCode::kSuccess);
+  // Closes the channels whose deadline passed (reactor/deadlines.h).
+  void SweepDeadlines();
+  // The frame being received no longer holds a partial-frame pool message.
+  void ReleasePartial(Channel& ch);
   // Whether starved channels should try to resume now (see kResumeBatch).
   bool ResumeDue() ABSL_EXCLUSIVE_LOCKS_REQUIRED(io_mu_);
   void ResumeStarved();
+  // Resumes channels waiting in capped_ while partial-frame slots are free.
+  void ResumeCapped();
+  // Decodes what a held-back channel kept, and reads on if it may.
+  void Resume(ChannelToken token, Channel& ch);
   // Closes the channel: unsent messages back with `reason`, then channel_closed
   // (unless `notify` is false), socket closed (reset when `abort`), number
   // released.
   // Closes, abortively and without notifications, every channel of `group`
   // (of every group when null).
   void CloseSilently(const GroupInbox* group);
+  // With `report`, a Signal with status `reason` comes first.
   void CloseChannel(ChannelToken token, Channel& ch, StatusCode reason,
-                    bool abort, bool notify = true);
+                    bool abort, bool notify = true, bool report = false);
   // Queues `message` for `group`; FlushDeliveries hands each group its
   // messages with one lock (at the end of each iteration, and before anything
   // that must follow them).
@@ -234,6 +257,10 @@ class Reactor {
       live_;                         // packed tokens of channels with a socket
   std::vector<ChannelToken> dirty_;  // channels with new frames to send
   std::vector<ChannelToken> starved_;  // channels waiting for pool messages
+  // Channels waiting for a partial-frame pool message, first come first served.
+  std::deque<ChannelToken> capped_;
+  // !starved_.empty(), for GroupInbox's on_block outside io_mu_.
+  std::atomic<bool> has_starved_{false};
   // Starved readers resume once this many pool messages are idle, or at
   // resume_at_, set by the first iteration that finds some idle but fewer.
   // 1 for a driven reactor, which has no clock: it resumes on the first.
@@ -243,6 +270,26 @@ class Reactor {
   // timeout and the spin.
   std::atomic<bool> resume_waiting_{false};
   std::vector<uint8_t> read_buffer_;
+  // Incomplete frames hold at most partial_cap_ pool messages (half the
+  // pool's initial messages, at least one), so that peers stalled in the
+  // middle of frames cannot pin the pool; a frame that needs one beyond that
+  // waits in capped_ until one is freed.
+  size_t partials_ = 0;
+  size_t partial_cap_ = 1;  // set in the constructor
+  // A group's application blocked on an empty inbox while channels were
+  // starved: they are retried at once, and one complete frame for that group
+  // may come from outside the pool (GroupInbox::TakeReserve).
+  std::atomic<bool> reserve_due_{false};
+  // Deadlines on peers; the sweep runs every timeouts_.SweepInterval() while
+  // connections exist. Off in a driven reactor unless a test sets them.
+  Timeouts timeouts_{absl::ZeroDuration(), absl::ZeroDuration(),
+                     absl::ZeroDuration()};
+  std::function<SteadyTime()> clock_;
+  SteadyTime next_sweep_{};
+  // timeouts_ are on and a connection exists: the wait's timeout is capped
+  // at the sweep interval (read outside io_mu_).
+  std::atomic<bool> sweeping_{false};
+  absl::Duration sweep_interval_ = absl::InfiniteDuration();
   // Pool messages taken a batch at a time for decoding, and messages written
   // out; both go back to the pool with one lock at the end of the iteration
   // (ReturnToPool), so the pool sees whole iterations.

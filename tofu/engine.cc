@@ -49,7 +49,10 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(Options options) {
                   .max = options.max_pool_messages},
       Reactor::Spin{
           .receive = spin ? options.receive_spin : absl::ZeroDuration(),
-          .io = spin ? options.io_spin : absl::ZeroDuration()});
+          .io = spin ? options.io_spin : absl::ZeroDuration()},
+      Timeouts{.bye = options.bye_timeout,
+               .handshake = options.handshake_timeout,
+               .frame = options.frame_timeout});
   if (!reactor.ok()) return reactor.status();
   return std::unique_ptr<Engine>(
       new Engine(std::shared_ptr<Reactor>(std::move(*reactor))));

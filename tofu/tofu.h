@@ -53,6 +53,21 @@ struct Options {
   // thread; the price is up to this much CPU each time traffic stops. Zero
   // turns it off; it is always off on a machine with one CPU.
   absl::Duration io_spin = absl::Microseconds(50);
+
+  // Deadlines on peers (docs/limits.md); zero turns one off. Each expiry
+  // closes that one channel: unsent messages come back, then channel_closed.
+  // A ByeRequest (or oob=0 ByeSignal) the peer does not answer, or a crossed
+  // Bye exchange that does not finish, is aborted after this long, with a
+  // communication_failed Signal first (none for a ByeSignal: it asked for no
+  // answer).
+  absl::Duration bye_timeout = absl::Seconds(5);
+  // An accepted connection whose first frame (its HelloRequest) has not fully
+  // arrived after this long is closed (communication_failed, then
+  // channel_closed with message_id 0).
+  absl::Duration handshake_timeout = absl::Seconds(10);
+  // A frame that stays incomplete this long (its header or body partly
+  // received) closes its channel (communication_failed, then channel_closed).
+  absl::Duration frame_timeout = absl::Seconds(30);
 };
 
 // A set of channels with one inbox. Destroying it (Destroy() or the destructor)
