@@ -53,6 +53,18 @@ struct Options {
   // thread; the price is up to this much CPU each time traffic stops. Zero
   // turns it off; it is always off on a machine with one CPU.
   absl::Duration io_spin = absl::Microseconds(50);
+  // How long a channel waits for the peer to answer its ByeRequest (or an
+  // A=0 ByeSignal) before aborting it: unsent messages come back with status
+  // communication_failed, then one channel_closed Signal. Zero turns it off.
+  absl::Duration bye_timeout = absl::Seconds(5);
+  // How long an accepted connection may take to deliver its whole first frame
+  // (the HelloRequest). Past it the connection is closed and counted; the
+  // application never heard of it and gets no notification. Zero turns it off.
+  absl::Duration handshake_timeout = absl::Seconds(10);
+  // How long a frame may stay incomplete (header or body partly received).
+  // Past it the channel is closed with a Signal of status
+  // communication_failed, then channel_closed. Zero turns it off.
+  absl::Duration frame_timeout = absl::Seconds(30);
 };
 
 // A set of channels with one inbox. Destroying it (Destroy() or the destructor)
