@@ -66,10 +66,13 @@ TEST(ChannelState, EveryOrderOfEventsClosesAtMostOnceAndKeepsItsRules) {
           } else if (before == Phase::kClosed) {
             ASSERT_TRUE(s.closed()) << Describe(events, accepted);
           }
-          // Only closes the application asked for by going away are silent.
+          // Silent: closes the application asked for by going away, and
+          // the handshake deadline of a connection it never heard of.
           if (d.close != Close::kNone) {
-            ASSERT_EQ(d.notify,
-                      e != Event::kGroupDestroyed && e != Event::kShutdown)
+            ASSERT_EQ(
+                d.notify,
+                e != Event::kGroupDestroyed && e != Event::kShutdown &&
+                    !(e == Event::kDeadline && before == Phase::kAwaitingHello))
                 << Describe(events, accepted);
           }
           // These always end a live channel.
@@ -208,7 +211,10 @@ TEST(ChannelState, AnAcceptedChannelRunsTheHandshakeDeadlineUntilItSpeaks) {
   const ChannelState::Decision d = silent.On(Event::kDeadline);
   EXPECT_EQ(d.close, Close::kAbort);
   EXPECT_EQ(d.reason, StatusCode::kCommunicationFailed);
-  EXPECT_TRUE(d.notify);
+  EXPECT_FALSE(d.notify);  // it never spoke: nothing to tell
+  ChannelState garbage = ChannelState::Accepted();
+  EXPECT_TRUE(
+      garbage.On(Event::kProtocolError, StatusCode::kInvalidMessage).report);
 }
 
 TEST(ChannelState, ProtocolErrorsAreReportedWithTheirCause) {

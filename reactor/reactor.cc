@@ -920,9 +920,12 @@ void Reactor::SweepDeadlines() {
     if (ch->clock.kind() != ch->state.deadline()) {
       ch->clock.Start(ch->state.deadline(), now);
     }
-    // A frame the engine itself holds back (no pool message) is not the
-    // peer's delay.
-    const bool mid_frame = !ch->starved() && !ch->decoder.at_frame_boundary();
+    // A frame the engine holds back for want of pool messages is not the
+    // peer's delay; one waiting for a partial-frame slot is incomplete all
+    // the same (its peer has not sent it whole).
+    const bool mid_frame =
+        ch->hold == Channel::Hold::kPartialCap ||
+        (ch->hold == Channel::Hold::kNone && !ch->decoder.at_frame_boundary());
     if (ch->clock.Overdue(timeouts_, ch->frames_in, mid_frame, now)) {
       OnChannelEvent(token, *ch, ChannelState::Event::kDeadline);
     }
