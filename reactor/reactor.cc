@@ -330,7 +330,7 @@ bool Reactor::RunOnce(absl::Duration timeout, bool skip_if_idle) {
       absl::MutexLock lock(&mu_);
       stopping_ = true;
     }
-    FlushDeliveries();
+    deliveries_.Flush();
     CloseEverything();
     ReturnToPool();
     finished_ = true;
@@ -352,7 +352,7 @@ void Reactor::FinishIteration() {
   for (const ChannelToken& token : dirty) {
     if (Channel* ch = channels_.Find(token)) Send(token, *ch);
   }
-  FlushDeliveries();
+  deliveries_.Flush();
   if (delivered_frames_) {
     // Someone may be about to answer what arrived: let one post go out
     // inline (see TryRunPostedInline).
@@ -459,7 +459,7 @@ void Reactor::Dispatch(Posted& posted) {
   if (posted.done != nullptr) {
     // Group destroy: close its channels without notifications (its inbox is
     // closed already; deliveries to it are released).
-    FlushDeliveries();
+    deliveries_.Flush();
     CloseSilently(group);
     {
       absl::MutexLock lock(&mu_);
@@ -475,13 +475,15 @@ void Reactor::Dispatch(Posted& posted) {
   const ChannelToken token = posted.channel;
   Channel* ch = channels_.Find(token);
   if (ch == nullptr || ch->group != group) {
-    ReturnToApp(group, std::move(message), StatusCode::kChannelClosed);
+    deliveries_.ReturnToApp(group, std::move(message),
+                            StatusCode::kChannelClosed);
     return;
   }
   const OpCode op = header.op_code;
   if (op == OpCode::kHelloRequest || op == OpCode::kWelcomeRequest) {
     if (ch->kind != Channel::Kind::kPending) {
-      ReturnToApp(group, std::move(message), StatusCode::kNotAllowed);
+      deliveries_.ReturnToApp(group, std::move(message),
+                              StatusCode::kNotAllowed);
     } else if (op == OpCode::kHelloRequest) {
       StartConnect(token, *ch, std::move(message));
     } else {
@@ -492,13 +494,14 @@ void Reactor::Dispatch(Posted& posted) {
   if (op == OpCode::kByeSignal && header.oob) {
     // Local abortive close: the ByeSignal comes back first, then the unsent
     // messages, then channel_closed.
-    ReturnToApp(group, std::move(message), StatusCode::kChannelClosed);
+    deliveries_.ReturnToApp(group, std::move(message),
+                            StatusCode::kChannelClosed);
     CloseChannel(token, *ch, StatusCode::kChannelClosed, /*abort=*/true);
     return;
   }
   if (op == OpCode::kWelcomeResponse || ch->kind != Channel::Kind::kIo) {
     // WelcomeResponse is the engine's; listeners carry no frames.
-    ReturnToApp(group, std::move(message), StatusCode::kNotAllowed);
+    deliveries_.ReturnToApp(group, std::move(message), StatusCode::kNotAllowed);
     return;
   }
   const bool was_idle = ch->send_queue.empty() && ch->encoder.empty();
@@ -550,7 +553,8 @@ void Reactor::StartListen(ChannelToken token, Channel& ch, MessagePtr welcome) {
       stream.ok() ? (*stream)->LocalAddress() : stream.status();
   welcome->header().op_code = OpCode::kWelcomeResponse;
   if (!bound.ok()) {
-    ReturnToApp(group, std::move(welcome), StatusCodeOf(bound.status()));
+    deliveries_.ReturnToApp(group, std::move(welcome),
+                            StatusCodeOf(bound.status()));
     CloseChannel(token, ch, StatusCode::kChannelClosed, /*abort=*/true);
     return;
   }
@@ -560,7 +564,7 @@ void Reactor::StartListen(ChannelToken token, Channel& ch, MessagePtr welcome) {
   live_.insert(token.Pack());
   UpdateInterest(token, ch);
   RewriteListenOn(*welcome, bound->Value());
-  ReturnToApp(group, std::move(welcome), StatusCode::kSuccess);
+  deliveries_.ReturnToApp(group, std::move(welcome), StatusCode::kSuccess);
 }
 
 void Reactor::AcceptAll(ChannelToken token, Channel& listener) {
@@ -596,11 +600,12 @@ void Reactor::PauseListener(ChannelToken token, Channel& listener,
   // kAcceptRetry passes, and tell the application once per episode.
   if (!listener.accept_failure_reported) {
     listener.accept_failure_reported = true;
-    MessagePtr signal = NewSignal(StatusCodeOf(why) == StatusCode::kSuccess
+    MessagePtr signal = NewSignal(pool_,
+                                  StatusCodeOf(why) == StatusCode::kSuccess
                                       ? StatusCode::kAcceptFailed
                                       : StatusCodeOf(why),
                                   token.number, listener.opening_id);
-    Deliver(listener.group, std::move(signal));
+    deliveries_.Deliver(listener.group, std::move(signal));
   }
   listener.accept_paused = true;
   paused_listeners_.push_back(token);
@@ -690,8 +695,9 @@ bool Reactor::Consume(ChannelToken token, Channel& ch, const uint8_t* data,
           }
           if (!ch.pool_empty_reported) {
             ch.pool_empty_reported = true;
-            Deliver(ch.group,
-                    NewSignal(StatusCode::kPoolEmpty, token.number, 0));
+            deliveries_.Deliver(
+                ch.group,
+                NewSignal(pool_, StatusCode::kPoolEmpty, token.number, 0));
           }
           return true;
         }
@@ -714,7 +720,7 @@ bool Reactor::Consume(ChannelToken token, Channel& ch, const uint8_t* data,
           ch.opening_id_known = true;
         }
         const bool bye_response = h.op_code == OpCode::kByeResponse;
-        Deliver(ch.group, std::move(m));
+        deliveries_.Deliver(ch.group, std::move(m));
         delivered_frames_ = true;
         if (bye_response) {
           CloseChannel(token, ch, StatusCode::kChannelClosed, /*abort=*/false);
@@ -724,8 +730,8 @@ bool Reactor::Consume(ChannelToken token, Channel& ch, const uint8_t* data,
       }
       case FrameDecoder::State::kFailed:
         // Protocol violation: say so, then close this channel only.
-        Deliver(ch.group,
-                NewSignal(ch.decoder.error(), token.number, ch.opening_id));
+        deliveries_.Deliver(ch.group, NewSignal(pool_, ch.decoder.error(),
+                                                token.number, ch.opening_id));
         CloseChannel(token, ch, ch.decoder.error(), /*abort=*/true);
         return false;
       case FrameDecoder::State::kNeedBytes:
@@ -895,9 +901,9 @@ void Reactor::CloseChannel(ChannelToken token, Channel& ch, StatusCode reason,
   if (notify) {
     ch.encoder.Clear();
     while (MessagePtr m = ch.in_flight.PopFront())
-      ReturnToApp(group, std::move(m), reason);
+      deliveries_.ReturnToApp(group, std::move(m), reason);
     while (MessagePtr m = ch.send_queue.PopFront())
-      ReturnToApp(group, std::move(m), reason);
+      deliveries_.ReturnToApp(group, std::move(m), reason);
   }
   // Under the post lock, which Post holds while it checks the channel and
   // queues: every post to this opening is either queued already (and comes
@@ -906,9 +912,9 @@ void Reactor::CloseChannel(ChannelToken token, Channel& ch, StatusCode reason,
   absl::MutexLock lock(&mu_);
   if (notify) {
     ReturnPosted(token, group, reason);
-    Deliver(group,
-            NewSignal(StatusCode::kChannelClosed, token.number, opening_id));
-    FlushDeliveries();
+    deliveries_.Deliver(group, NewSignal(pool_, StatusCode::kChannelClosed,
+                                         token.number, opening_id));
+    deliveries_.Flush();
   }
   channels_.Close(token);  // destroys `ch`
   closes_.fetch_add(1, std::memory_order_release);
@@ -923,59 +929,19 @@ void Reactor::ReturnPosted(ChannelToken token, GroupInbox* group,
   // what was posted since: post order.
   for (size_t i = batch_next_; i < batch_.size(); ++i) {
     if (!unsent(batch_[i])) continue;
-    ReturnToApp(group, std::move(batch_[i].message), reason);
+    deliveries_.ReturnToApp(group, std::move(batch_[i].message), reason);
     batch_[i].group = nullptr;
   }
   if (std::none_of(posted_.begin(), posted_.end(), unsent)) return;
   std::vector<Posted> kept;
   for (Posted& p : posted_) {
     if (unsent(p)) {
-      ReturnToApp(group, std::move(p.message), reason);
+      deliveries_.ReturnToApp(group, std::move(p.message), reason);
     } else {
       kept.push_back(std::move(p));
     }
   }
   posted_.swap(kept);
-}
-
-void Reactor::Deliver(GroupInbox* group, MessagePtr message) {
-  if (deliveries_.empty() || deliveries_.back().group != group) {
-    auto it = std::find_if(
-        deliveries_.begin(), deliveries_.end(),
-        [group](const PendingDelivery& d) { return d.group == group; });
-    if (it == deliveries_.end()) {
-      deliveries_.push_back(PendingDelivery{group, MessageQueue()});
-    } else {
-      std::iter_swap(it, deliveries_.end() - 1);
-    }
-  }
-  deliveries_.back().messages.PushBack(std::move(message));
-}
-
-void Reactor::FlushDeliveries() {
-  for (PendingDelivery& d : deliveries_) d.group->PushAll(d.messages);
-  deliveries_.clear();
-}
-
-void Reactor::ReturnToApp(GroupInbox* group, MessagePtr message,
-                          StatusCode status) {
-  message->header().status = status;
-  message->header().origin = Origin::kEngine;
-  message->set_arrival(Arrival::kReturned);
-  Deliver(group, std::move(message));
-}
-
-MessagePtr Reactor::NewSignal(StatusCode status, uint16_t channel,
-                              uint64_t message_id) {
-  MessagePtr m = pool_.Get(AllocationStrategy::kAlways);
-  BinaryHeader& h = m->header();
-  h.op_code = OpCode::kSignal;
-  h.origin = Origin::kEngine;
-  h.status = status;
-  h.channel_number = channel;
-  h.message_id = message_id;
-  m->set_arrival(Arrival::kNotification);
-  return m;
 }
 
 }  // namespace tofu

@@ -20,6 +20,7 @@
 #include "pool/channel_table.h"
 #include "pool/message_pool.h"
 #include "reactor/channel.h"
+#include "reactor/delivery_batch.h"
 #include "reactor/group_inbox.h"
 #include "reactor/notifier.h"
 #include "reactor/poller.h"
@@ -178,16 +179,7 @@ class Reactor {
   void CloseSilently(const GroupInbox* group);
   void CloseChannel(ChannelToken token, Channel& ch, StatusCode reason,
                     bool abort, bool notify = true);
-  // Queues `message` for `group`; FlushDeliveries hands each group its
-  // messages with one lock (at the end of each iteration, and before anything
-  // that must follow them).
-  void Deliver(GroupInbox* group, MessagePtr message);
-  void FlushDeliveries();
   void ReturnToPool();
-  // Hands `message` back to `group` with `status` and origin engine.
-  void ReturnToApp(GroupInbox* group, MessagePtr message, StatusCode status);
-  MessagePtr NewSignal(StatusCode status, uint16_t channel,
-                       uint64_t message_id);
   void CloseEverything();
 
   // First in, last out: sockets need the socket library (Windows).
@@ -248,11 +240,9 @@ class Reactor {
   // (ReturnToPool), so the pool sees whole iterations.
   MessageQueue spare_;
   MessageQueue sent_;
-  struct PendingDelivery {
-    GroupInbox* group;
-    MessageQueue messages;
-  };
-  std::vector<PendingDelivery> deliveries_;
+  // What the iteration hands the groups; flushed at its end and before
+  // anything that must follow it.
+  DeliveryBatch deliveries_;
   std::vector<ChannelToken> paused_listeners_;
   bool resume_listeners_ = false;  // a channel closed since they paused
   absl::Time accept_retry_at_;
