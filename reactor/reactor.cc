@@ -133,8 +133,8 @@ Reactor::~Reactor() { Shutdown(); }
 void Reactor::Wake() {
   // The plain load spares a busy stream of posts a read-modify-write of a
   // line the I/O thread also writes. A stale true is harmless: every waker
-  // publishes its work under a lock (mu_, or the pool's for refills) that
-  // the loop takes after it clears the flag, so the loop sees the work.
+  // publishes its work under a lock (the post lock, or the pool's for refills)
+  // that the loop takes after it clears the flag, so the loop sees the work.
   if (wake_pending_.load(std::memory_order_acquire)) return;
   if (!wake_pending_.exchange(true, std::memory_order_acq_rel))
     notifier_->Notify();
@@ -143,24 +143,19 @@ void Reactor::Wake() {
 absl::StatusOr<std::shared_ptr<GroupInbox>> Reactor::CreateGroup() {
   auto group =
       std::make_shared<GroupInbox>(next_group_id_.fetch_add(1), receive_spin_);
-  absl::MutexLock lock(&mu_);
-  if (stopping_) return ToAbslStatus(StatusCode::kShutdownStarted);
-  groups_[group->id()] = group;
+  if (!posts_.AddGroup(group)) {
+    return ToAbslStatus(StatusCode::kShutdownStarted);
+  }
   return group;
 }
 
 void Reactor::DestroyGroup(GroupInbox& group) {
   absl::Notification done;
-  {
-    absl::MutexLock lock(&mu_);
-    // Closed under the post lock: a Post that takes the lock after this sees
-    // the group closed, so nothing naming the group is queued behind its
-    // destroy command (the I/O thread would reach it after the group is
-    // gone). Deliveries meanwhile are released, as the destroy would.
-    group.Close();
-    if (stopping_ || !groups_.contains(group.id())) return;
-    posted_.push_back(Posted{nullptr, &group, ChannelToken(), &done});
-  }
+  // Closed under the post lock: a Post that takes the lock after this sees
+  // the group closed, so nothing naming the group is queued behind its
+  // destroy command (the I/O thread would reach it after the group is
+  // gone). Deliveries meanwhile are released, as the destroy would.
+  if (!posts_.QueueDestroy(group, &done)) return;
   Wake();
   if (driven_) {
     // No I/O thread: run the loop here until the command is done.
@@ -180,8 +175,8 @@ absl::StatusOr<BinaryHeader> Reactor::Post(GroupInbox& group,
   const StatusCode code = PrepareForPost(*message);
   if (code != StatusCode::kSuccess) return ToAbslStatus(code);
   BinaryHeader& header = message->header();
-  // Before the owner check (see closes_).
-  const uint64_t closes_seen = closes_.load(std::memory_order_acquire);
+  // Before the owner check (see PostQueue::closes).
+  const uint64_t closes_seen = posts_.closes();
   std::optional<ChannelToken> opened;
   ChannelToken checked;
   if (header.channel_number == kUnassignedChannel) {
@@ -214,9 +209,9 @@ absl::StatusOr<BinaryHeader> Reactor::Post(GroupInbox& group,
           kInlineWriteMin &&
       channels_.Hint(checked);
   {
-    absl::MutexLock lock(&mu_);
+    absl::MutexLock lock(&posts_.mu());
     // The group again, now under the lock DestroyGroup closes it under.
-    if (stopping_ || group.closed()) {
+    if (posts_.stopping() || group.closed()) {
       if (opened.has_value()) channels_.Close(*opened);
       header.status = StatusCode::kShutdownStarted;
       return ToAbslStatus(StatusCode::kShutdownStarted);
@@ -225,11 +220,10 @@ absl::StatusOr<BinaryHeader> Reactor::Post(GroupInbox& group,
     // close takes (CloseChannel): open now, the message is queued before the
     // close looks for unsent posts; closed, its channel_closed is in the inbox
     // already.
-    if (closes_.load(std::memory_order_relaxed) != closes_seen &&
-        !channels_.IsOpen(checked)) {
+    if (posts_.ClosedSince(closes_seen) && !channels_.IsOpen(checked)) {
       return ReturnPostToClosed(group, message);
     }
-    posted_.push_back(Posted{std::move(message), &group, checked, nullptr});
+    posts_.Push(Posted{std::move(message), &group, checked, nullptr});
   }
   if (!TryRunPostedInline(large_uds)) Wake();
   return prepared;
@@ -250,13 +244,7 @@ BinaryHeader Reactor::ReturnPostToClosed(GroupInbox& group,
 }
 
 void Reactor::Shutdown() {
-  bool first;
-  {
-    absl::MutexLock lock(&mu_);
-    first = !stopping_;
-    stopping_ = true;
-  }
-  if (first) Wake();
+  if (posts_.Stop()) Wake();
   // Also when the loop stopped on its own (its poller's wait failed): the
   // thread has ended but must still be joined.
   if (thread_.joinable()) thread_.join();
@@ -325,11 +313,8 @@ bool Reactor::RunOnce(absl::Duration timeout, bool skip_if_idle) {
   }
   stop = !DispatchPosted() || stop;
   if (stop) {
-    {
-      // After a failed wait too: later calls must see the engine stopped.
-      absl::MutexLock lock(&mu_);
-      stopping_ = true;
-    }
+    // After a failed wait too: later calls must see the engine stopped.
+    posts_.Stop();
     deliveries_.Flush();
     CloseEverything();
     ReturnToPool();
@@ -385,13 +370,8 @@ bool Reactor::TryRunPostedInline(bool large_uds) {
 }
 
 bool Reactor::DispatchPosted(bool unless_stopping) {
-  bool stopping;
-  {
-    absl::MutexLock lock(&mu_);
-    stopping = stopping_;
-    if (stopping && unless_stopping) return false;
-    batch_.swap(posted_);
-  }
+  const bool stopping = posts_.TakeAll(batch_, unless_stopping);
+  if (stopping && unless_stopping) return false;
   // By index: a dispatch that closes a channel takes that channel's later
   // entries out of the batch (ReturnPosted), leaving them without a group.
   for (batch_next_ = 0; batch_next_ < batch_.size();) {
@@ -417,12 +397,8 @@ void Reactor::CloseSilently(const GroupInbox* group) {
 void Reactor::CloseEverything() {
   CloseSilently(nullptr);
   std::vector<Posted> leftover;
-  absl::flat_hash_map<uint64_t, std::shared_ptr<GroupInbox>> groups;
-  {
-    absl::MutexLock lock(&mu_);
-    leftover.swap(posted_);
-    groups.swap(groups_);
-  }
+  PostQueue::Groups groups;
+  posts_.TakeEverything(leftover, groups);
   for (Posted& p : leftover) {
     if (p.done != nullptr) p.done->Notify();  // its inbox is closed already
   }
@@ -461,10 +437,7 @@ void Reactor::Dispatch(Posted& posted) {
     // closed already; deliveries to it are released).
     deliveries_.Flush();
     CloseSilently(group);
-    {
-      absl::MutexLock lock(&mu_);
-      groups_.erase(group->id());
-    }
+    posts_.RemoveGroup(group->id());
     posted.done->Notify();
     return;
   }
@@ -909,7 +882,7 @@ void Reactor::CloseChannel(ChannelToken token, Channel& ch, StatusCode reason,
   // queues: every post to this opening is either queued already (and comes
   // back here, before channel_closed, as unsent) or finds it closed and comes
   // back straight to the inbox, after channel_closed.
-  absl::MutexLock lock(&mu_);
+  absl::MutexLock lock(&posts_.mu());
   if (notify) {
     ReturnPosted(token, group, reason);
     deliveries_.Deliver(group, NewSignal(pool_, StatusCode::kChannelClosed,
@@ -917,7 +890,7 @@ void Reactor::CloseChannel(ChannelToken token, Channel& ch, StatusCode reason,
     deliveries_.Flush();
   }
   channels_.Close(token);  // destroys `ch`
-  closes_.fetch_add(1, std::memory_order_release);
+  posts_.CountClose();
 }
 
 void Reactor::ReturnPosted(ChannelToken token, GroupInbox* group,
@@ -932,16 +905,11 @@ void Reactor::ReturnPosted(ChannelToken token, GroupInbox* group,
     deliveries_.ReturnToApp(group, std::move(batch_[i].message), reason);
     batch_[i].group = nullptr;
   }
-  if (std::none_of(posted_.begin(), posted_.end(), unsent)) return;
-  std::vector<Posted> kept;
-  for (Posted& p : posted_) {
-    if (unsent(p)) {
-      deliveries_.ReturnToApp(group, std::move(p.message), reason);
-    } else {
-      kept.push_back(std::move(p));
-    }
+  MessageQueue since;
+  posts_.TakeUnsent(token, since);
+  while (MessagePtr m = since.PopFront()) {
+    deliveries_.ReturnToApp(group, std::move(m), reason);
   }
-  posted_.swap(kept);
 }
 
 }  // namespace tofu

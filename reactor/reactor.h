@@ -9,7 +9,6 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
@@ -24,6 +23,7 @@
 #include "reactor/group_inbox.h"
 #include "reactor/notifier.h"
 #include "reactor/poller.h"
+#include "reactor/post_queue.h"
 #include "transport/stream.h"
 
 namespace tofu {
@@ -98,12 +98,7 @@ class Reactor {
   void Shutdown();
 
  private:
-  struct Posted {
-    MessagePtr message;        // null for a group command
-    GroupInbox* group;         // the posting group
-    ChannelToken channel;      // the opening the message was checked against
-    absl::Notification* done;  // group destroy: signalled when processed
-  };
+  using Posted = PostQueue::Posted;
 
   Reactor(NetworkSession session, PoolOptions pool_options,
           std::unique_ptr<Poller> poller, std::unique_ptr<Notifier> notifier,
@@ -120,7 +115,7 @@ class Reactor {
   // yet, in the batch being dispatched or posted since: they were made before
   // it closed.
   void ReturnPosted(ChannelToken token, GroupInbox* group, StatusCode reason)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(posts_.mu());
   // The rest of an iteration once events and posts are handled: resume
   // starved channels, write what is queued, hand over deliveries.
   void FinishIteration() ABSL_EXCLUSIVE_LOCKS_REQUIRED(io_mu_);
@@ -205,16 +200,7 @@ class Reactor {
   std::atomic<uint64_t> next_group_id_{1};
   absl::Duration receive_spin_ = absl::ZeroDuration();  // set before use
 
-  absl::Mutex mu_;
-  std::vector<Posted> posted_ ABSL_GUARDED_BY(mu_);
-  // Channels closed by CloseChannel, counted under mu_ once the number is
-  // released. A Post that reads the same count before its owner check and
-  // under mu_ knows that no channel closed in between, so its check still
-  // holds; otherwise it checks its channel again under mu_.
-  std::atomic<uint64_t> closes_{0};
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  absl::flat_hash_map<uint64_t, std::shared_ptr<GroupInbox>> groups_
-      ABSL_GUARDED_BY(mu_);
+  PostQueue posts_;
 
   // The loop thread only.
   bool finished_ = false;  // the loop ended: everything is closed
