@@ -205,6 +205,21 @@ class Reactor {
   // The loop thread only.
   bool finished_ = false;  // the loop ended: everything is closed
   std::vector<PollEvent> events_;
+
+  // Pool messages taken at a time for decoding (see spare_).
+  static constexpr size_t kSpareBatch = 128;
+  // How long a listener that failed to accept (no descriptors) rests before it
+  // tries again, unless a channel closes first.
+  static constexpr absl::Duration kAcceptRetry = absl::Milliseconds(100);
+  // A reader starved of pool messages resumes once this many are idle (at
+  // most half the pool), or kResumeDelay after the first came back, whichever
+  // is first: resuming on every returned message would cost a wake-up and a
+  // re-starve per frame while the application catches up. The delay is the
+  // pollers' timeout granularity on Linux; a Windows wait follows the system
+  // timer tick (about 16 ms by default), so it is longer there.
+  static constexpr size_t kResumeBatch = kSpareBatch;
+  static constexpr absl::Duration kResumeDelay = absl::Milliseconds(1);
+
   // Loop state (io_mu_).
   std::vector<Posted> batch_;
   size_t batch_next_ = 0;  // the first entry of batch_ not dispatched yet
