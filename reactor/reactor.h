@@ -11,7 +11,6 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
@@ -24,9 +23,11 @@
 #include "reactor/channel.h"
 #include "reactor/channel_state.h"
 #include "reactor/deadlines.h"
+#include "reactor/delivery_batch.h"
 #include "reactor/group_inbox.h"
 #include "reactor/notifier.h"
 #include "reactor/poller.h"
+#include "reactor/post_queue.h"
 #include "transport/stream.h"
 
 namespace tofu {
@@ -77,61 +78,65 @@ class Reactor {
   // Driven reactors only: one loop iteration, waiting at most `timeout` for
   // readiness. False once the reactor has shut down (everything closed).
   // With `skip_if_idle`, an iteration without events does nothing more.
-  bool RunOnce(absl::Duration timeout, bool skip_if_idle = false);
+  bool RunOnce(absl::Duration timeout, bool skip_if_idle = false)
+      ABSL_LOCKS_EXCLUDED(io_mu_);
 
   MessagePool& pool() { return pool_; }
 
-  // Driven reactors only, before the first RunOnce: the deadlines on peers
-  // (off by default in a driven reactor) and the clock they are measured by.
+  // Driven reactors only, before the first RunOnce (Create calls it too): the
+  // deadlines on peers (off by default in a driven reactor) and the clock they
+  // are measured by.
   void SetTimeoutsForTesting(Timeouts timeouts,
-                             std::function<SteadyTime()> clock);
+                             std::function<SteadyTime()> clock)
+      ABSL_LOCKS_EXCLUDED(io_mu_);
 
   // A new group; shutdown_started after Shutdown.
-  absl::StatusOr<std::shared_ptr<GroupInbox>> CreateGroup();
+  absl::StatusOr<std::shared_ptr<GroupInbox>> CreateGroup()
+      ABSL_LOCKS_EXCLUDED(posts_.mu());
   // Closes the group's inbox at once (waking its waiter with
   // shutdown_started; posts to it fail from then on), then its channels
   // (abortively, without notifications). Blocks until the I/O thread has
   // closed them, also when another thread's DestroyGroup of the same group
   // is under way.
-  void DestroyGroup(GroupInbox& group);
+  void DestroyGroup(GroupInbox& group) ABSL_LOCKS_EXCLUDED(io_mu_, posts_.mu());
 
-  // Validates (PROTOCOL.md section 4), assigns a channel to
+  // Validates (message/post_validation.h), assigns a channel to
   // Hello/WelcomeRequests on channel 0, and queues the message for the I/O
   // thread. On success the message is taken and the prepared header returned;
   // on error the caller keeps it, its status byte set.
-  absl::StatusOr<BinaryHeader> Post(GroupInbox& group, MessagePtr& message);
+  absl::StatusOr<BinaryHeader> Post(GroupInbox& group, MessagePtr& message)
+      ABSL_LOCKS_EXCLUDED(io_mu_, posts_.mu());
 
   // Stops the I/O thread, closes every channel and every group's inbox.
   // Idempotent.
-  void Shutdown();
+  void Shutdown() ABSL_LOCKS_EXCLUDED(io_mu_, posts_.mu());
 
  private:
-  struct Posted {
-    MessagePtr message;        // null for a group command
-    GroupInbox* group;         // the posting group
-    ChannelToken channel;      // the opening the message was checked against
-    absl::Notification* done;  // group destroy: signalled when processed
-  };
+  using Posted = PostQueue::Posted;
 
   Reactor(NetworkSession session, PoolOptions pool_options,
           std::unique_ptr<Poller> poller, std::unique_ptr<Notifier> notifier,
           std::unique_ptr<Network> network);
 
+  // The loop (reactor.cc).
+
   // The I/O thread's body: RunOnce until shutdown, spinning as Spin::io
   // says.
-  void Loop(absl::Duration io_spin);
+  void Loop(absl::Duration io_spin) ABSL_LOCKS_EXCLUDED(io_mu_);
+  // Any thread.
   void Wake();
-  // Post's answer for a channel the engine has closed: the message comes back
-  // through `group`'s inbox with status channel_closed.
-  BinaryHeader ReturnPostToClosed(GroupInbox& group, MessagePtr& message);
-  // Returns (with `reason`) the posts to the opening `token` not dispatched
-  // yet, in the batch being dispatched or posted since: they were made before
-  // it closed.
-  void ReturnPosted(ChannelToken token, GroupInbox* group, StatusCode reason)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void HandleEvent(const PollEvent& event)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(io_mu_);
   // The rest of an iteration once events and posts are handled: resume
   // starved channels, write what is queued, hand over deliveries.
   void FinishIteration() ABSL_EXCLUSIVE_LOCKS_REQUIRED(io_mu_);
+  void ReturnToPool() ABSL_EXCLUSIVE_LOCKS_REQUIRED(io_mu_);
+
+  // Post intake (post_intake.cc).
+
+  // Post's answer for a channel the engine has closed: the message comes back
+  // through `group`'s inbox with status channel_closed.
+  BinaryHeader ReturnPostToClosed(GroupInbox& group, MessagePtr& message);
   // Post's fast path: the post runs the loop's work on the posting thread, if
   // no thread is running it (the I/O thread is waiting for readiness or
   // polling), and writes at once. Two cases take it:
@@ -145,167 +150,223 @@ class Reactor {
   //   second trip across cores (TCP's write does the receiver's work too,
   //   which is better left to the I/O thread).
   // False when the post must wake the I/O thread instead.
-  bool TryRunPostedInline(bool large_uds);
+  bool TryRunPostedInline(bool large_uds) ABSL_LOCKS_EXCLUDED(io_mu_);
   // Dispatches everything posted so far, in post order; false when the
   // reactor is stopping (then, if `unless_stopping`, nothing is dispatched).
   bool DispatchPosted(bool unless_stopping = false)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(io_mu_);
+  void Dispatch(Posted& posted) ABSL_EXCLUSIVE_LOCKS_REQUIRED(io_mu_);
+  // Returns (with `reason`) the posts to the opening `token` not dispatched
+  // yet, in the batch being dispatched or posted since: they were made before
+  // it closed.
+  void ReturnPosted(ChannelToken token, GroupInbox* group, StatusCode reason)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(io_mu_, posts_.mu());
 
-  // The loop's work: the I/O thread, or a posting thread on the inline path
-  // (io_mu_ held either way).
-  void HandleEvent(const PollEvent& event);
-  void Dispatch(Posted& posted);
-  void StartConnect(ChannelToken token, Channel& ch, MessagePtr hello);
-  void StartListen(ChannelToken token, Channel& ch, MessagePtr welcome);
-  void AcceptAll(ChannelToken token, Channel& listener);
+  // Listeners (listener.cc).
+
+  void StartListen(ChannelToken token, Channel& ch, MessagePtr welcome)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(io_mu_);
+  void AcceptAll(ChannelToken token, Channel& listener)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(io_mu_);
   // After a failed accept: one accept_failed Signal per episode, and the
   // listener unwatched until a channel closes or a retry delay passes.
   void PauseListener(ChannelToken token, Channel& listener,
-                     const absl::Status& why);
-  void ResumeListeners();
-  // Each returns false when the channel was closed (and must not be touched
-  // again).
-  bool ReadFrom(ChannelToken token, Channel& ch);
+                     const absl::Status& why)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(io_mu_);
+  void ResumeListeners() ABSL_EXCLUSIVE_LOCKS_REQUIRED(io_mu_);
+
+  // A connection's incoming side (connection_read.cc). ReadFrom and Consume
+  // return false when the channel was closed (and must not be touched again).
+
+  bool ReadFrom(ChannelToken token, Channel& ch)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(io_mu_);
   // `from_pending`: `data` lies in ch.pending_input (a resumed channel), which
   // then keeps what is left without a copy.
   bool Consume(ChannelToken token, Channel& ch, const uint8_t* data,
-               size_t size, bool from_pending = false);
-  bool Send(ChannelToken token, Channel& ch);
+               size_t size, bool from_pending = false)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(io_mu_);
+  // Whether starved channels should try to resume now (see kResumeBatch).
+  bool ResumeDue() ABSL_EXCLUSIVE_LOCKS_REQUIRED(io_mu_);
+  void ResumeStarved() ABSL_EXCLUSIVE_LOCKS_REQUIRED(io_mu_);
+  // Resumes channels waiting in capped_ while partial-frame slots are free.
+  void ResumeCapped() ABSL_EXCLUSIVE_LOCKS_REQUIRED(io_mu_);
+  // Decodes what a held-back channel kept, and reads on if it may.
+  void Resume(ChannelToken token, Channel& ch)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(io_mu_);
+  // The frame being received no longer holds a partial-frame pool message.
+  void ReleasePartial(Channel& ch) ABSL_EXCLUSIVE_LOCKS_REQUIRED(io_mu_);
+
+  // A connection's outgoing side, and every channel's poller interest
+  // (connection_write.cc).
+
+  void StartConnect(ChannelToken token, Channel& ch, MessagePtr hello)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(io_mu_);
+  // False when the channel was closed (and must not be touched again).
+  bool Send(ChannelToken token, Channel& ch)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(io_mu_);
   // For an out-of-band message about to go to the front of ch's queue: the
   // frames encoded but not started go back to the queue, so that it goes out
-  // right behind the frame being written (PROTOCOL.md section 5).
-  void RequeueUnstarted(Channel& ch);
-  void UpdateInterest(ChannelToken token, Channel& ch);
+  // right behind the frame being written.
+  void RequeueUnstarted(Channel& ch) ABSL_EXCLUSIVE_LOCKS_REQUIRED(io_mu_);
+  void UpdateInterest(ChannelToken token, Channel& ch)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(io_mu_);
+
+  // Closing (closing.cc): carrying out what a connection's lifecycle
+  // (channel_state.h) decides, and the deadline sweep.
+
   // Reports `event` to the channel's lifecycle and carries out its decision;
   // false when the channel was closed (and must not be touched again).
   bool OnChannelEvent(ChannelToken token, Channel& ch,
                       ChannelState::Event event,
-                      StatusCode cause = StatusCode::kSuccess);
+                      StatusCode cause = StatusCode::kSuccess)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(io_mu_) ABSL_LOCKS_EXCLUDED(posts_.mu());
   // Closes the channels whose deadline passed (reactor/deadlines.h).
-  void SweepDeadlines();
-  // The frame being received no longer holds a partial-frame pool message.
-  void ReleasePartial(Channel& ch);
-  // Whether starved channels should try to resume now (see kResumeBatch).
-  bool ResumeDue() ABSL_EXCLUSIVE_LOCKS_REQUIRED(io_mu_);
-  void ResumeStarved();
-  // Resumes channels waiting in capped_ while partial-frame slots are free.
-  void ResumeCapped();
-  // Decodes what a held-back channel kept, and reads on if it may.
-  void Resume(ChannelToken token, Channel& ch);
-  // Closes the channel: unsent messages back with `reason`, then channel_closed
-  // (unless `notify` is false), socket closed (reset when `abort`), number
-  // released.
+  void SweepDeadlines() ABSL_EXCLUSIVE_LOCKS_REQUIRED(io_mu_)
+      ABSL_LOCKS_EXCLUDED(posts_.mu());
+  // Closes the channel: with `report`, a Signal with status `reason` first;
+  // unsent messages back with `reason`, then channel_closed (none of it
+  // unless `notify`), socket closed (reset when `abort`), number released.
+  // Takes the post lock.
+  void CloseChannel(ChannelToken token, Channel& ch, StatusCode reason,
+                    bool abort, bool notify = true, bool report = false)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(io_mu_) ABSL_LOCKS_EXCLUDED(posts_.mu());
   // Closes, abortively and without notifications, every channel of `group`
   // (of every group when null).
-  void CloseSilently(const GroupInbox* group);
-  // With `report`, a Signal with status `reason` comes first.
-  void CloseChannel(ChannelToken token, Channel& ch, StatusCode reason,
-                    bool abort, bool notify = true, bool report = false);
-  // Queues `message` for `group`; FlushDeliveries hands each group its
-  // messages with one lock (at the end of each iteration, and before anything
-  // that must follow them).
-  void Deliver(GroupInbox* group, MessagePtr message);
-  void FlushDeliveries();
-  void ReturnToPool();
-  // Hands `message` back to `group` with `status` and origin engine.
-  void ReturnToApp(GroupInbox* group, MessagePtr message, StatusCode status);
-  MessagePtr NewSignal(StatusCode status, uint16_t channel,
-                       uint64_t message_id);
-  void CloseEverything();
+  void CloseSilently(const GroupInbox* group)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(io_mu_);
+  // The engine's end: every channel closed, every group's inbox closed, every
+  // group destroy still queued released.
+  void CloseEverything() ABSL_EXCLUSIVE_LOCKS_REQUIRED(io_mu_);
+
+  // Pool messages taken at a time for decoding (see spare_).
+  static constexpr size_t kSpareBatch = 128;
+  // How long a listener that failed to accept (no descriptors) rests before it
+  // tries again, unless a channel closes first.
+  static constexpr absl::Duration kAcceptRetry = absl::Milliseconds(100);
+  // A reader starved of pool messages resumes once this many are idle (at
+  // most half the pool), or kResumeDelay after the first came back, whichever
+  // is first: resuming on every returned message would cost a wake-up and a
+  // re-starve per frame while the application catches up. The delay is the
+  // pollers' timeout granularity on Linux; a Windows wait follows the system
+  // timer tick (about 16 ms by default), so it is longer there.
+  static constexpr size_t kResumeBatch = kSpareBatch;
+  static constexpr absl::Duration kResumeDelay = absl::Milliseconds(1);
 
   // First in, last out: sockets need the socket library (Windows).
   NetworkSession session_;
+  // Thread-safe.
   MessagePool pool_;
-  std::unique_ptr<Network> network_;
+  // Connects and listens for the loop's work only.
+  const std::unique_ptr<Network> network_ ABSL_PT_GUARDED_BY(io_mu_);
+  // Open, Close, CheckOwner, IsOpen and Hint from any thread (Post opens and
+  // checks channels); Find, SetHint and the Channel states themselves under
+  // io_mu_ only.
   ChannelTable<Channel> channels_;
+  // Wait from the loop thread without io_mu_; Register, Modify and Unregister
+  // under io_mu_.
   std::unique_ptr<Poller> poller_;
+  // Notify from any thread (Wake); Drain under io_mu_.
   std::unique_ptr<Notifier> notifier_;
   std::thread thread_;
-  bool driven_ = true;  // set before the thread starts
+
+  // Set before the thread starts, read-only after.
+  bool driven_ = true;
   // Whether Post may run the loop's work inline (the poller allows control
-  // calls from another thread while one waits); set before the thread starts.
+  // calls from another thread while one waits).
   bool inline_posts_ = false;
-  std::atomic<bool> inline_credit_{false};
-  // The I/O thread is about to take io_mu_ (see RunOnce).
-  std::atomic<bool> io_thread_waiting_{false};
-  // Held by whichever thread runs the loop's work (the I/O thread after each
-  // wait, or a posting thread inline): everything below "Loop state" is
-  // touched only under it.
-  absl::Mutex io_mu_;
-  std::atomic<bool> wake_pending_{false};
-  std::atomic<uint64_t> next_group_id_{1};
-  absl::Duration receive_spin_ = absl::ZeroDuration();  // set before use
-
-  absl::Mutex mu_;
-  std::vector<Posted> posted_ ABSL_GUARDED_BY(mu_);
-  // Channels closed by CloseChannel, counted under mu_ once the number is
-  // released. A Post that reads the same count before its owner check and
-  // under mu_ knows that no channel closed in between, so its check still
-  // holds; otherwise it checks its channel again under mu_.
-  std::atomic<uint64_t> closes_{0};
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  absl::flat_hash_map<uint64_t, std::shared_ptr<GroupInbox>> groups_
-      ABSL_GUARDED_BY(mu_);
-
-  // The loop thread only.
-  bool finished_ = false;  // the loop ended: everything is closed
-  std::vector<PollEvent> events_;
-  // Loop state (io_mu_).
-  std::vector<Posted> batch_;
-  size_t batch_next_ = 0;  // the first entry of batch_ not dispatched yet
-  absl::flat_hash_set<uint64_t>
-      live_;                         // packed tokens of channels with a socket
-  std::vector<ChannelToken> dirty_;  // channels with new frames to send
-  std::vector<ChannelToken> starved_;  // channels waiting for pool messages
-  // Channels waiting for a partial-frame pool message, first come first served.
-  std::deque<ChannelToken> capped_;
-  // !starved_.empty(), for GroupInbox's on_block outside io_mu_.
-  std::atomic<bool> has_starved_{false};
+  absl::Duration receive_spin_ = absl::ZeroDuration();
   // Starved readers resume once this many pool messages are idle, or at
   // resume_at_, set by the first iteration that finds some idle but fewer.
   // 1 for a driven reactor, which has no clock: it resumes on the first.
-  size_t resume_batch_ = 1;  // set before the thread starts
-  std::chrono::steady_clock::time_point resume_at_;
+  size_t resume_batch_ = 1;
+
+  // Any thread.
+  std::atomic<bool> inline_credit_{false};
+  // The I/O thread is about to take io_mu_ (see RunOnce).
+  std::atomic<bool> io_thread_waiting_{false};
+  std::atomic<bool> wake_pending_{false};
+  std::atomic<uint64_t> next_group_id_{1};
   // resume_at_ is set and not reached yet; read outside io_mu_ for the wait's
   // timeout and the spin.
   std::atomic<bool> resume_waiting_{false};
-  std::vector<uint8_t> read_buffer_;
-  // Incomplete frames hold at most partial_cap_ pool messages (half the
-  // pool's initial messages, at least one), so that peers stalled in the
-  // middle of frames cannot pin the pool; a frame that needs one beyond that
-  // waits in capped_ until one is freed.
-  size_t partials_ = 0;
-  size_t partial_cap_ = 1;  // set in the constructor
+  // !paused_listeners_.empty(), for the wait's timeout outside io_mu_.
+  std::atomic<bool> has_paused_listeners_{false};
+  // !starved_.empty(), for GroupInbox's on_block.
+  std::atomic<bool> has_starved_{false};
   // A group's application blocked on an empty inbox while channels were
   // starved: they are retried at once, and one complete frame for that group
   // may come from outside the pool (GroupInbox::TakeReserve).
   std::atomic<bool> reserve_due_{false};
-  // Deadlines on peers; the sweep runs every timeouts_.SweepInterval() while
-  // connections exist. Off in a driven reactor unless a test sets them.
-  Timeouts timeouts_{absl::ZeroDuration(), absl::ZeroDuration(),
-                     absl::ZeroDuration()};
-  std::function<SteadyTime()> clock_;
-  SteadyTime next_sweep_{};
-  // timeouts_ are on and a connection exists: the wait's timeout is capped
-  // at the sweep interval (read outside io_mu_).
+  // Deadlines are on and a connection exists: the wait's timeout is capped at
+  // the sweep interval.
   std::atomic<bool> sweeping_{false};
+
+  // The loop thread only (the I/O thread, or a driven reactor's caller of
+  // RunOnce), also outside io_mu_ while it waits for readiness.
+  bool finished_ = false;  // the loop ended: everything is closed
+  std::vector<PollEvent> events_;
+
+  // The lock order: a thread that holds one of these locks takes only locks
+  // further down the list.
+  // 1. io_mu_, held by whichever thread runs the loop's work: the I/O thread
+  //    after each wait, or a posting thread on the inline path
+  //    (TryRunPostedInline). It guards the loop state below.
+  // 2. The post lock, posts_.mu(): post intake's queue, stopping flag, groups
+  //    and close count. Post and DestroyGroup take it alone, CloseChannel and
+  //    ReturnPosted under io_mu_.
+  // 3. The locks inside channels_ (ChannelTable), each GroupInbox and pool_
+  //    (MessagePool): each is taken and released within one call of its
+  //    class, under either lock above or none, and none of them calls back
+  //    into the reactor with its lock held, except the pool's refill callback,
+  //    which only calls Wake (atomics and the notifier).
+  // The compiler checks the first two (ABSL_ACQUIRED_BEFORE, with
+  // -Wthread-safety-beta); the third are private to their classes, which
+  // never take another lock while holding theirs.
+  absl::Mutex io_mu_ ABSL_ACQUIRED_BEFORE(posts_.mu());
+  PostQueue posts_;
+
+  // Loop state (io_mu_).
+  std::vector<Posted> batch_ ABSL_GUARDED_BY(io_mu_);
+  // The first entry of batch_ not dispatched yet.
+  size_t batch_next_ ABSL_GUARDED_BY(io_mu_) = 0;
+  // Packed tokens of channels with a socket.
+  absl::flat_hash_set<uint64_t> live_ ABSL_GUARDED_BY(io_mu_);
+  // Channels with new frames to send.
+  std::vector<ChannelToken> dirty_ ABSL_GUARDED_BY(io_mu_);
+  // Channels waiting for pool messages.
+  std::vector<ChannelToken> starved_ ABSL_GUARDED_BY(io_mu_);
+  // Incomplete frames hold at most partial_cap_ pool messages (half the
+  // pool's initial messages, at least one), so that peers stalled in the
+  // middle of frames cannot pin the pool; a frame that needs one beyond that
+  // waits in capped_, first come first served, until one is freed.
+  size_t partials_ ABSL_GUARDED_BY(io_mu_) = 0;
+  size_t partial_cap_ = 1;  // set in the constructor
+  std::deque<ChannelToken> capped_ ABSL_GUARDED_BY(io_mu_);
+  // Deadlines on peers; swept every sweep_interval_ while connections exist.
+  // Off in a driven reactor unless a test sets them.
+  Timeouts timeouts_ ABSL_GUARDED_BY(io_mu_){
+      absl::ZeroDuration(), absl::ZeroDuration(), absl::ZeroDuration()};
+  std::function<SteadyTime()> clock_ ABSL_GUARDED_BY(io_mu_);
+  SteadyTime next_sweep_ ABSL_GUARDED_BY(io_mu_){};
+  // Written before the loop runs (SetTimeoutsForTesting), read by RunOnce
+  // outside io_mu_ for the wait's timeout.
   absl::Duration sweep_interval_ = absl::InfiniteDuration();
+  std::chrono::steady_clock::time_point resume_at_ ABSL_GUARDED_BY(io_mu_);
+  std::vector<uint8_t> read_buffer_ ABSL_GUARDED_BY(io_mu_);
   // Pool messages taken a batch at a time for decoding, and messages written
   // out; both go back to the pool with one lock at the end of the iteration
   // (ReturnToPool), so the pool sees whole iterations.
-  MessageQueue spare_;
-  MessageQueue sent_;
-  struct PendingDelivery {
-    GroupInbox* group;
-    MessageQueue messages;
-  };
-  std::vector<PendingDelivery> deliveries_;
-  std::vector<ChannelToken> paused_listeners_;
-  bool resume_listeners_ = false;  // a channel closed since they paused
-  absl::Time accept_retry_at_;
-  // !paused_listeners_.empty(), for the wait's timeout outside io_mu_.
-  std::atomic<bool> has_paused_listeners_{false};
-  bool delivered_frames_ = false;  // in this iteration
+  MessageQueue spare_ ABSL_GUARDED_BY(io_mu_);
+  MessageQueue sent_ ABSL_GUARDED_BY(io_mu_);
+  // What the iteration hands the groups; flushed at its end and before
+  // anything that must follow it.
+  DeliveryBatch deliveries_ ABSL_GUARDED_BY(io_mu_);
+  std::vector<ChannelToken> paused_listeners_ ABSL_GUARDED_BY(io_mu_);
+  // A channel closed since they paused.
+  bool resume_listeners_ ABSL_GUARDED_BY(io_mu_) = false;
+  absl::Time accept_retry_at_ ABSL_GUARDED_BY(io_mu_);
+  // In this iteration.
+  bool delivered_frames_ ABSL_GUARDED_BY(io_mu_) = false;
 };
 
 }  // namespace tofu

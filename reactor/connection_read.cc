@@ -1,0 +1,241 @@
+// A connection's incoming side (see reactor.h): reading, decoding frames into
+// pool messages and delivering them (each frame reported to the channel's
+// lifecycle), and holding reading back: the bytes not decoded are kept while
+// the pool has no message (decoded once enough came back: ResumeDue,
+// ResumeStarved), or while incomplete frames hold their share of the pool
+// (ResumeCapped); a group whose application waits for nothing gets a frame
+// from its reserve. Under io_mu_ only.
+
+#include <algorithm>
+#include <chrono>
+#include <utility>
+#include <vector>
+
+#include "message/status.h"
+#include "reactor/channel_state.h"
+#include "reactor/reactor.h"
+
+namespace tofu {
+namespace {
+
+// Reads per readiness event at most, so one busy channel cannot starve the
+// rest.
+constexpr int kReadsPerEvent = 4;
+// A body with at least this much still to come is read straight into its
+// message rather than through the read buffer.
+constexpr size_t kDirectReadMin = 16 * 1024;
+// The read buffer's share of a read while large bodies flow: a header and the
+// start of its body.
+constexpr size_t kHeaderReadSize = 4 * 1024;
+
+// What a complete frame from the peer tells the channel's lifecycle.
+ChannelState::Event ArrivedEvent(OpCode op) {
+  switch (op) {
+    case OpCode::kByeRequest:
+      return ChannelState::Event::kPeerByeRequest;
+    case OpCode::kByeResponse:
+      return ChannelState::Event::kPeerByeResponse;
+    default:
+      return ChannelState::Event::kFrame;
+  }
+}
+
+}  // namespace
+
+bool Reactor::ReadFrom(ChannelToken token, Channel& ch) {
+  IoResult r;
+  for (int i = 0; i < kReadsPerEvent; ++i) {
+    if (ch.starved()) return true;
+    // A large body still to come is read straight into its message, and what
+    // follows it into read_buffer_, in the same call; read_buffer_'s share
+    // stays short while large bodies flow (see Channel::large_bodies), so the
+    // next body is mostly read directly too.
+    absl::Span<uint8_t> body = ch.decoder.BodyRemainder();
+    if (body.size() < kDirectReadMin) body = {};
+    const absl::Span<uint8_t> buffer(
+        read_buffer_.data(),
+        ch.large_bodies ? kHeaderReadSize : read_buffer_.size());
+    r = ch.stream->ReadSome(body.empty() ? buffer : body,
+                            body.empty() ? absl::Span<uint8_t>() : buffer);
+    if (r.kind != IoResult::Kind::kDone) break;
+    const size_t direct = std::min(r.bytes, body.size());
+    if (direct > 0) ch.decoder.CommitBody(direct);
+    if (!Consume(token, ch, buffer.data(), r.bytes - direct)) return false;
+    // A short read emptied the socket; a full one may have left more.
+    if (r.bytes < body.size() + buffer.size()) return true;
+  }
+  switch (r.kind) {
+    case IoResult::Kind::kDone:
+    case IoResult::Kind::kWouldBlock:
+      return true;
+    case IoResult::Kind::kClosed:
+      return OnChannelEvent(token, ch,
+                            ch.decoder.at_frame_boundary()
+                                ? ChannelState::Event::kPeerEof
+                                : ChannelState::Event::kPeerEofMidFrame);
+    case IoResult::Kind::kError:
+      return OnChannelEvent(token, ch, ChannelState::Event::kRecvError);
+  }
+  return true;
+}
+
+bool Reactor::Consume(ChannelToken token, Channel& ch, const uint8_t* data,
+                      size_t size, bool from_pending) {
+  size_t pos = 0;
+  while (true) {
+    switch (ch.decoder.state()) {
+      case FrameDecoder::State::kNeedMessage: {
+        // A frame whose bytes are all at hand completes in this call; any
+        // other stays incomplete for a while and takes one of the pool
+        // messages incomplete frames may hold, or waits for one.
+        const bool completes = ch.decoder.FrameBytesMissing() <= size - pos;
+        const bool capped = !completes && partials_ >= partial_cap_;
+        MessagePtr m;
+        if (!capped) {
+          if (spare_.empty()) {
+            // No more than the frames that can start in what is left (one
+            // for a frame in progress), so a small read leaves the pool
+            // alone.
+            pool_.GetBatch(
+                std::min(kSpareBatch, (size - pos) / kBinaryHeaderSize + 1),
+                spare_);
+          }
+          m = spare_.PopFront();
+          // The pool is empty, and this group's application waits for
+          // nothing: the frame comes from its reserve (at most one per
+          // blocking wait), so no group is starved by messages that other
+          // groups leave unread.
+          if (m == nullptr && completes && ch.group->TakeReserve()) {
+            m = Message::Create();
+          }
+        }
+        if (m == nullptr) {
+          // Held back: keep the rest, stop reading, tell the application
+          // once if the pool is what it waits for.
+          if (from_pending) {
+            ch.pending_pos = (data + pos) - ch.pending_input.data();
+          } else {
+            ch.pending_input.assign(data + pos, data + size);
+            ch.pending_pos = 0;
+          }
+          if (!ch.starved()) {
+            if (capped) {
+              ch.hold = Channel::Hold::kPartialCap;
+              capped_.push_back(token);
+            } else {
+              ch.hold = Channel::Hold::kPoolEmpty;
+              starved_.push_back(token);
+              has_starved_.store(true, std::memory_order_relaxed);
+            }
+            UpdateInterest(token, ch);
+          }
+          if (!capped && !ch.pool_empty_reported) {
+            ch.pool_empty_reported = true;
+            deliveries_.Deliver(
+                ch.group,
+                NewSignal(pool_, StatusCode::kPoolEmpty, token.number, 0));
+          }
+          return true;
+        }
+        if (!completes) {
+          ch.holds_partial = true;
+          ++partials_;
+        }
+        ch.large_bodies =
+            ch.decoder.pending_header().body_length >= kDirectReadMin;
+        ch.decoder.Provide(std::move(m));
+        break;
+      }
+      case FrameDecoder::State::kFrameReady: {
+        MessagePtr m = ch.decoder.TakeFrame();
+        ReleasePartial(ch);
+        ++ch.frames_in;
+        BinaryHeader& h = m->header();
+        // A peer cannot forge engine notifications, and channel numbers are
+        // local.
+        h.origin = Origin::kApplication;
+        h.channel_number = token.number;
+        h.status = StatusCodeFromByte(static_cast<uint8_t>(h.status));
+        m->set_arrival(Arrival::kFrame);
+        // An accepted channel's first frame names it to the application.
+        if (!ch.state.Known()) ch.opening_id = h.message_id;
+        const ChannelState::Event event = ArrivedEvent(h.op_code);
+        deliveries_.Deliver(ch.group, std::move(m));
+        delivered_frames_ = true;
+        if (!OnChannelEvent(token, ch, event)) return false;
+        break;
+      }
+      case FrameDecoder::State::kFailed:
+        // Protocol violation: say so, then close this channel only.
+        return OnChannelEvent(token, ch, ChannelState::Event::kProtocolError,
+                              ch.decoder.error());
+      case FrameDecoder::State::kNeedBytes:
+        if (pos == size) {
+          // Nothing is kept: a resumed channel gives its buffer back.
+          if (from_pending) std::vector<uint8_t>().swap(ch.pending_input);
+          ch.pending_pos = 0;
+          return true;
+        }
+        pos += ch.decoder.Feed(absl::MakeConstSpan(data + pos, size - pos));
+        break;
+    }
+  }
+}
+
+bool Reactor::ResumeDue() {
+  if (resume_batch_ <= 1) return true;
+  const size_t idle = pool_.stats().idle;
+  // None idle: the attempt finds the pool empty, and that miss makes the
+  // next returned message wake us.
+  bool due = idle == 0 || idle >= resume_batch_;
+  if (!due) {
+    // A monotonic clock: a wall clock stepped back would hold the reader.
+    const auto now = std::chrono::steady_clock::now();
+    if (!resume_waiting_.load(std::memory_order_relaxed)) {
+      resume_at_ = now + absl::ToChronoNanoseconds(kResumeDelay);
+      resume_waiting_.store(true, std::memory_order_relaxed);
+    }
+    due = now >= resume_at_;
+  }
+  if (due) resume_waiting_.store(false, std::memory_order_relaxed);
+  return due;
+}
+
+void Reactor::ResumeStarved() {
+  std::vector<ChannelToken> starved;
+  starved.swap(starved_);
+  has_starved_.store(false, std::memory_order_relaxed);
+  for (const ChannelToken& token : starved) {
+    if (Channel* ch = channels_.Find(token)) Resume(token, *ch);
+  }
+}
+
+void Reactor::ResumeCapped() {
+  while (partials_ < partial_cap_ && !capped_.empty()) {
+    const ChannelToken token = capped_.front();
+    capped_.pop_front();
+    if (Channel* ch = channels_.Find(token)) Resume(token, *ch);
+  }
+}
+
+void Reactor::Resume(ChannelToken token, Channel& ch) {
+  const Channel::Hold was = ch.hold;
+  ch.hold = Channel::Hold::kNone;
+  if (!Consume(token, ch, ch.pending_input.data() + ch.pending_pos,
+               ch.pending_input.size() - ch.pending_pos,
+               /*from_pending=*/true)) {
+    return;
+  }
+  if (ch.starved())
+    return;  // held again: Consume kept the rest and re-queued it
+  if (was == Channel::Hold::kPoolEmpty) ch.pool_empty_reported = false;
+  UpdateInterest(token, ch);
+}
+
+void Reactor::ReleasePartial(Channel& ch) {
+  if (!ch.holds_partial) return;
+  ch.holds_partial = false;
+  --partials_;
+}
+
+}  // namespace tofu

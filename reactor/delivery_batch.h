@@ -1,0 +1,55 @@
+#ifndef TOFU_REACTOR_DELIVERY_BATCH_H_
+#define TOFU_REACTOR_DELIVERY_BATCH_H_
+
+#include <cstdint>
+#include <vector>
+
+#include "message/message.h"
+#include "message/message_queue.h"
+#include "message/status.h"
+#include "pool/message_pool.h"
+#include "reactor/group_inbox.h"
+
+namespace tofu {
+
+// The reactor's delivery batch: what its loop hands the groups (received
+// frames, returned posts, engine notifications), collected during a loop
+// iteration and handed to each group's inbox at once, with one lock and at
+// most one wake-up per group.
+//
+// Not thread-safe: it belongs to whichever thread runs the reactor's loop, and
+// the reactor's io_mu_ guards it.
+class DeliveryBatch {
+ public:
+  // Queues `message` for `group`, behind what is queued for it already.
+  void Deliver(GroupInbox* group, MessagePtr message);
+  // Hands `message` back to `group` with `status` and origin engine (arrival
+  // returned), behind what is queued for it already.
+  void ReturnToApp(GroupInbox* group, MessagePtr message, StatusCode status);
+  // Hands each group its queued messages, in order (GroupInbox::PushAll: a
+  // closed inbox releases them). Called at the end of each loop iteration and
+  // before anything that must follow what is queued.
+  void Flush();
+
+  bool empty() const { return pending_.empty(); }
+
+ private:
+  struct PendingDelivery {
+    GroupInbox* group;
+    MessageQueue messages;
+  };
+  // One entry per group with messages queued; the group delivered to last is
+  // at the back, where consecutive deliveries to one group find it at once.
+  std::vector<PendingDelivery> pending_;
+};
+
+// An engine notification: a Signal with `status` about `channel`, whose
+// message_id is `message_id`. Taken from `pool` when it has one idle, else made
+// outside it (freed when dropped), so that notifications, pool_empty above
+// all, never grow the pool past its size.
+MessagePtr NewSignal(MessagePool& pool, StatusCode status, uint16_t channel,
+                     uint64_t message_id);
+
+}  // namespace tofu
+
+#endif  // TOFU_REACTOR_DELIVERY_BATCH_H_
