@@ -25,19 +25,7 @@ namespace {
 
 using namespace ::tofu::scenario;  // NOLINT(build/namespaces): test vocabulary
 
-#if defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define TOFU_UNDER_TSAN 1
-#endif
-#endif
-
-// ThreadSanitizer makes every accept, read and handshake several times
-// slower; fewer attackers keep the test within its size there.
-#ifdef TOFU_UNDER_TSAN
-constexpr int kStalled = 500;
-#else
 constexpr int kStalled = 1000;
-#endif
 constexpr int kRoundTrips = 200;
 constexpr absl::Duration kGoodClientBudget = absl::Seconds(2);
 constexpr absl::Duration kSetup = absl::Seconds(60);
@@ -190,13 +178,6 @@ class HostilePeerTest : public testing::TestWithParam<Variant> {
       GTEST_SKIP() << "RLIMIT_NOFILE's hard limit is below the " << needed
                    << " descriptors this test needs";
     }
-    std::printf("[  NOTE    ] %d stalled connections%s\n", kStalled,
-#ifdef TOFU_UNDER_TSAN
-                " (fewer under ThreadSanitizer)"
-#else
-                ""
-#endif
-    );
   }
 
   // Opens kStalled connections to `server`, handshakes them if the variant

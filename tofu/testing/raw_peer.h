@@ -1,11 +1,11 @@
 #ifndef TOFU_TOFU_TESTING_RAW_PEER_H_
 #define TOFU_TOFU_TESTING_RAW_PEER_H_
 
-// A hostile or scripted peer for engine tests: frames encoded by hand from the
-// wire format (PROTOCOL.md section 1, not with tofu's encoder) over a raw
-// non-blocking socket, with every wait bounded by a deadline. One thread at a
-// time per RawPeer; failures are reported through return values so callers
-// can assert with their own message.
+// A hostile or scripted peer for engine tests: frames encoded by hand from
+// the wire format (16-byte big-endian header, text headers, body; not with
+// tofu's encoder) over a raw non-blocking socket, with every wait bounded by a
+// deadline. One thread at a time per RawPeer; failures are reported through
+// return values so callers can assert with their own message.
 
 #include <cstdint>
 #include <optional>
