@@ -22,7 +22,9 @@
 //   - what is written is exactly what was posted (header, text headers,
 //     body), to the channel's own connection, the HelloRequest first; per
 //     channel, non-oob messages go out in post order (PROTOCOL.md 5: an oob
-//     message may jump the queue); nothing follows a bye frame;
+//     message may jump the queue); nothing follows a bye frame but, once,
+//     the ByeResponse to the peer's own ByeRequest after ours (crossing
+//     Byes);
 //   - peer frames reach the application on the connection's channel, in
 //     wire order, none lost or repeated, exactly as sent except that the
 //     origin is application (a forged engine origin is cleared), the channel
@@ -36,6 +38,9 @@
 //     for that channel but later posts coming back with channel_closed.
 //     Unless its group or the engine was destroyed first: a silent close,
 //     which must still close the connection;
+//   - deadlines (bye, handshake, frame: kFuzzDeadline on a clock only the
+//     input moves) close a channel with communication_failed, which is
+//     reported only once the clock has moved;
 //   - pool_empty is reported at most once per starvation episode (a second
 //     one needs a message returned to the pool in between), accept_failed
 //     only for a listener whose accept failed, once per episode (a second
@@ -56,6 +61,7 @@
 // its argument bytes. Reading past the end yields zeros; the run ends when the
 // input does.
 #include <algorithm>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -81,6 +87,7 @@
 #include "message/testing/decode_frames.h"
 #include "pool/channel_table.h"
 #include "pool/message_pool.h"
+#include "reactor/deadlines.h"
 #include "reactor/group_inbox.h"
 #include "reactor/reactor.h"
 #include "reactor/testing/sim_network.h"
@@ -102,6 +109,8 @@ constexpr int kMaxAcceptFailures = 2;
 constexpr int kQuietRounds = 6;
 constexpr int kMaxSettleRounds = 3000;
 constexpr size_t kLargeBody = 2100;  // above FrameEncoder::kCopyLimit
+// Every deadline on peers (bye, handshake, frame), on the fuzzer's clock.
+constexpr absl::Duration kFuzzDeadline = absl::Milliseconds(100);
 
 // Engine bugs this fuzzer found, fixed, and checked strictly since (their
 // reproducers are in the corpus): an oob message written before its
@@ -242,6 +251,10 @@ struct PeerStream {
   // The iteration in which a bye frame was written whole: nothing may
   // follow it.
   std::optional<uint64_t> bye_round;
+  // That first bye frame was a ByeRequest; the ByeResponse of a crossed
+  // exchange was written after it.
+  bool first_bye_request = false;
+  bool crossed_answer = false;
   uint64_t last_serial = 0;  // of the last non-oob frame read
   std::optional<uint64_t> last_app_id;
   // What the peer sent: frames [0, complete) are on the wire whole; `tail`
@@ -256,6 +269,15 @@ struct PeerStream {
   size_t delivered = 0;
   int accept_failures = 0;
 };
+
+// Whether the peer's ByeRequest reached the application (which may answer it
+// even after its own ByeRequest: crossing Byes).
+bool PeerByeRequestDelivered(const PeerStream& p) {
+  for (size_t i = 0; i < p.delivered && i < p.sent.size(); ++i) {
+    if (p.sent[i].header.op_code == OpCode::kByeRequest) return true;
+  }
+  return false;
+}
 
 struct Group {
   std::shared_ptr<GroupInbox> inbox;
@@ -274,6 +296,11 @@ class Harness {
         Reactor::CreateDriven(pool, sim_.NewPoller(), sim_.NewNetwork());
     INVARIANT(reactor.ok(), "CreateDriven: ", reactor.status().ToString());
     reactor_ = std::move(*reactor);
+    // Deadlines on a clock the input moves (AdvanceClock).
+    reactor_->SetTimeoutsForTesting(Timeouts{.bye = kFuzzDeadline,
+                                             .handshake = kFuzzDeadline,
+                                             .frame = kFuzzDeadline},
+                                    [this] { return now_; });
     NewGroup();
   }
 
@@ -334,8 +361,8 @@ class Harness {
         return NewGroup();
       case 17:
         // Destroying the engine ends the interesting part: keep it rare.
-        if (in_.Below(4) == 0) Shutdown();
-        return;
+        if (in_.Below(4) == 0) return Shutdown();
+        return AdvanceClock();
       case 18:
         return ExhaustPool();
       case 19:
@@ -564,6 +591,15 @@ class Harness {
     const bool was_destroyed = g.destroyed;
     g.destroyed = true;
     AfterRound(/*silenced=*/was_destroyed ? SIZE_MAX : group);
+  }
+
+  // Moves the deadlines' clock by up to twice a deadline: some channels
+  // waiting on a peer or a frame then expire at the next sweep.
+  void AdvanceClock() {
+    const int64_t ms =
+        1 + in_.Below(2 * absl::ToInt64Milliseconds(kFuzzDeadline));
+    now_ += std::chrono::milliseconds(ms);
+    Trace("clock +", ms, " ms");
   }
 
   void Shutdown() {
@@ -901,9 +937,14 @@ class Harness {
               "stream ", s, ": the engine wrote a frame nobody posted");
     Trace("  stream ", s, " wrote #", *serial, " ", OpCodeName(h.op_code));
     Posted& e = ledger_[*serial - 1];
-    INVARIANT(!p.bye_round.has_value(), "stream ", s, ": ",
-              OpCodeName(h.op_code), " ", *serial,
+    // After a bye frame only the answer to the peer's own ByeRequest may
+    // follow ours (crossing Byes), and only once.
+    INVARIANT(!p.bye_round.has_value() ||
+                  (h.op_code == OpCode::kByeResponse && p.first_bye_request &&
+                   !p.crossed_answer && PeerByeRequestDelivered(p)),
+              "stream ", s, ": ", OpCodeName(h.op_code), " ", *serial,
               " written after a bye frame");
+    if (p.bye_round.has_value()) p.crossed_answer = true;
     INVARIANT(e.state == Posted::State::kOut, "message ", *serial,
               " written to stream ", s, " but it was ",
               e.state == Posted::State::kWritten    ? "written already"
@@ -931,6 +972,7 @@ class Harness {
     }
     if (IsBye(h.op_code) && !p.bye_round.has_value()) {
       p.bye_round = sim_.wait_calls();
+      p.first_bye_request = h.op_code == OpCode::kByeRequest;
     }
     p.last_app_id = h.message_id;
     ++p.frames_read;
@@ -1092,6 +1134,15 @@ class Harness {
         ch.accepted_at_accept_failed = accepted;
         return;
       }
+      case StatusCode::kCommunicationFailed:
+        // A deadline passed: the clock moved past a Bye the peer did not
+        // answer or a frame it did not finish.
+        INVARIANT(now_ > SteadyTime(), "communication_failed for channel ",
+                  h.channel_number, " while the clock never moved");
+        INVARIANT(h.message_id == ch.opening_id, "communication_failed of ",
+                  h.channel_number, " carries id ", h.message_id);
+        ch.closing = true;
+        return;
       case StatusCode::kInvalidMessage:
         INVARIANT(ch.stream.has_value() && peers_[*ch.stream].garbage,
                   "invalid_message for channel ", h.channel_number,
@@ -1255,6 +1306,8 @@ class Harness {
   }
 
   fuzz::ByteReader& in_;
+  // The deadlines' clock, moved only by AdvanceClock.
+  SteadyTime now_{};
   SimNetwork sim_;
   std::unique_ptr<Reactor> reactor_;
   bool shut_down_ = false;
