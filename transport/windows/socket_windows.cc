@@ -71,11 +71,11 @@ absl::StatusOr<SockAddr> ResolveTcp(const Address& address) {
 }
 
 // Windows has no abstract names: a UDS address is a filesystem path.
-absl::StatusOr<SockAddr> UdsAddress(const std::string& path) {
+absl::StatusOr<SockAddr> UdsAddress(const std::string& path, bool abstract) {
   if (path.empty() || path.size() > kMaxUdsPathLength) {
     return ToAbslStatus(StatusCode::kInvalidAddress, "bad UDS path length");
   }
-  if (path[0] == '@') {
+  if (abstract) {
     return ToAbslStatus(StatusCode::kInvalidAddress,
                         "abstract UDS names exist only on Linux");
   }
@@ -94,7 +94,7 @@ absl::StatusOr<SockAddr> UdsAddress(const std::string& path) {
 absl::StatusOr<SockAddr> SocketAddressOf(const Address& address,
                                          const std::string& path) {
   if (address.transport == Address::Transport::kTcp) return ResolveTcp(address);
-  return UdsAddress(path);
+  return UdsAddress(path, address.abstract);
 }
 
 SOCKET NewSocket(int family) {
