@@ -194,6 +194,7 @@ absl::StatusOr<BinaryHeader> Reactor::Post(GroupInbox& group,
     }
     opened = checked = *token;
     header.channel_number = token->number;
+    counters_.ChannelOpened();
   } else {
     absl::StatusOr<ChannelToken> token =
         channels_.CheckOwner(header.channel_number, group.id());
@@ -217,7 +218,10 @@ absl::StatusOr<BinaryHeader> Reactor::Post(GroupInbox& group,
     absl::MutexLock lock(&mu_);
     // The group again, now under the lock DestroyGroup closes it under.
     if (stopping_ || group.closed()) {
-      if (opened.has_value()) channels_.Close(*opened);
+      if (opened.has_value()) {
+        channels_.Close(*opened);
+        counters_.ChannelClosed();
+      }
       header.status = StatusCode::kShutdownStarted;
       return ToAbslStatus(StatusCode::kShutdownStarted);
     }
@@ -245,6 +249,7 @@ BinaryHeader Reactor::ReturnPostToClosed(GroupInbox& group,
   header.status = StatusCode::kChannelClosed;
   header.origin = Origin::kEngine;
   message->set_arrival(Arrival::kReturned);
+  counters_.MessageReturned();
   group.Push(std::move(message));
   return prepared;
 }
@@ -577,8 +582,11 @@ void Reactor::AcceptAll(ChannelToken token, Channel& listener) {
         channels_.Open(listener.group->id(), listener.group, /*opening_id=*/0);
     if (!opened.ok()) {
       (*accepted)->Abort();  // no channel number left: refuse it
+      counters_.ConnectionRefused();
       continue;
     }
+    counters_.ChannelOpened();
+    counters_.ConnectionAccepted();
     Channel* ch = channels_.Find(*opened);
     ch->opening_id_known = false;  // the first frame's id, when it comes
     ch->kind = Channel::Kind::kIo;
@@ -637,6 +645,7 @@ bool Reactor::ReadFrom(ChannelToken token, Channel& ch) {
     r = ch.stream->ReadSome(body.empty() ? buffer : body,
                             body.empty() ? absl::Span<uint8_t>() : buffer);
     if (r.kind != IoResult::Kind::kDone) break;
+    counters_.BytesIn(r.bytes);
     const size_t direct = std::min(r.bytes, body.size());
     if (direct > 0) ch.decoder.CommitBody(direct);
     if (!Consume(token, ch, buffer.data(), r.bytes - direct)) return false;
@@ -709,6 +718,7 @@ bool Reactor::Consume(ChannelToken token, Channel& ch, const uint8_t* data,
         h.channel_number = token.number;
         h.status = StatusCodeFromByte(static_cast<uint8_t>(h.status));
         m->set_arrival(Arrival::kFrame);
+        counters_.FrameIn();
         if (!ch.opening_id_known) {
           ch.opening_id = h.message_id;
           ch.opening_id_known = true;
@@ -724,6 +734,7 @@ bool Reactor::Consume(ChannelToken token, Channel& ch, const uint8_t* data,
       }
       case FrameDecoder::State::kFailed:
         // Protocol violation: say so, then close this channel only.
+        counters_.ProtocolViolation();
         Deliver(ch.group,
                 NewSignal(ch.decoder.error(), token.number, ch.opening_id));
         CloseChannel(token, ch, ch.decoder.error(), /*abort=*/true);
@@ -800,7 +811,10 @@ bool Reactor::Send(ChannelToken token, Channel& ch) {
       CloseChannel(token, ch, StatusCode::kSendFailed, /*abort=*/true);
       return false;
     }
-    for (size_t done = ch.encoder.Advance(r.bytes); done > 0; --done) {
+    counters_.BytesOut(r.bytes);
+    const size_t frames = ch.encoder.Advance(r.bytes);
+    counters_.FramesOut(frames);
+    for (size_t done = frames; done > 0; --done) {
       MessagePtr sent = ch.in_flight.PopFront();
       if (IsByeFrame(*sent)) {
         ch.send_closed = true;
@@ -911,6 +925,7 @@ void Reactor::CloseChannel(ChannelToken token, Channel& ch, StatusCode reason,
     FlushDeliveries();
   }
   channels_.Close(token);  // destroys `ch`
+  counters_.ChannelClosed();
   closes_.fetch_add(1, std::memory_order_release);
 }
 
@@ -962,6 +977,7 @@ void Reactor::ReturnToApp(GroupInbox* group, MessagePtr message,
   message->header().status = status;
   message->header().origin = Origin::kEngine;
   message->set_arrival(Arrival::kReturned);
+  if (status != StatusCode::kSuccess) counters_.MessageReturned();
   Deliver(group, std::move(message));
 }
 

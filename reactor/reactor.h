@@ -20,6 +20,7 @@
 #include "pool/channel_table.h"
 #include "pool/message_pool.h"
 #include "reactor/channel.h"
+#include "reactor/engine_counters.h"
 #include "reactor/group_inbox.h"
 #include "reactor/notifier.h"
 #include "reactor/poller.h"
@@ -76,6 +77,7 @@ class Reactor {
   bool RunOnce(absl::Duration timeout, bool skip_if_idle = false);
 
   MessagePool& pool() { return pool_; }
+  const EngineCounters& counters() const { return counters_; }
 
   // A new group; shutdown_started after Shutdown.
   absl::StatusOr<std::shared_ptr<GroupInbox>> CreateGroup();
@@ -193,6 +195,7 @@ class Reactor {
   // First in, last out: sockets need the socket library (Windows).
   NetworkSession session_;
   MessagePool pool_;
+  EngineCounters counters_;
   std::unique_ptr<Network> network_;
   ChannelTable<Channel> channels_;
   std::unique_ptr<Poller> poller_;
