@@ -215,12 +215,12 @@ bool Worker::Pump(Done done, bool connecting) {
   while (!done()) {
     if (shared_.failed.load(std::memory_order_acquire)) return false;
     absl::StatusOr<MessagePtr> got = group_.WaitReceive(shared_.plan.timeout);
-    if (!got.ok()) {
+    if (!got.ok() && !absl::IsDeadlineExceeded(got.status())) {
       Fail(absl::StrCat("client thread ", index_,
                         ": receiving failed: ", got.status().ToString()));
       return false;
     }
-    if (*got == nullptr) {
+    if (!got.ok()) {
       // Name a connection that waits for its peer, rather than one that
       // waits for its turn or for the other connections.
       auto waits_for_peer = [](const Conn& c) {
