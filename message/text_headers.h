@@ -14,7 +14,8 @@ namespace tofu {
 
 class Buffer;
 
-// Text headers are a block of `name:value\r\n` lines (PROTOCOL.md section 1).
+// Text headers are a block of `name:value\r\n` lines (docs/protocol.md,
+// Text headers).
 
 // Appends `name:value\r\n` to `block`. The name is trimmed of spaces and tabs
 // and must then be non-empty and free of ':'; neither name nor value may

@@ -193,7 +193,8 @@ absl::StatusOr<Socket> Socket::Listen(const Address& address) {
   const auto h = static_cast<SOCKET>(s.handle_);
   if (sa.family != AF_UNIX) {
     // Windows' SO_REUSEADDR lets a second listener bind the same port, which
-    // PROTOCOL.md asks for (Linux needs SO_REUSEPORT for that).
+    // docs/protocol.md, Addresses, asks for (Linux needs SO_REUSEPORT for
+    // that).
     const BOOL one = TRUE;
     setsockopt(h, SOL_SOCKET, SO_REUSEADDR, reinterpret_cast<const char*>(&one),
                sizeof(one));
