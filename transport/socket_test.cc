@@ -76,9 +76,8 @@ std::string ReadExactly(Socket& s, size_t n) {
   return out;
 }
 
-void RoundTrip(Address server) {
-  server.role = Address::Role::kServer;
-  absl::StatusOr<Socket> listener = Socket::Listen(server);
+void RoundTrip(const Address& at) {
+  absl::StatusOr<Socket> listener = Socket::Listen(Server(at));
   ASSERT_TRUE(listener.ok()) << listener.status();
   absl::StatusOr<Address> bound = listener->LocalAddress();
   ASSERT_TRUE(bound.ok());
