@@ -420,7 +420,7 @@ void Worker::Connect(Conn& c) {
   ++c.cycle;
   c.channel = 0;
   MessagePtr hello = shared_.engine.Get(AllocationStrategy::kAlways);
-  absl::Status s = FormatAddress(shared_.plan.server, *hello);
+  absl::Status s = MakeHelloRequest(shared_.plan.server, *hello);
   for (const auto& [name, value] :
        {std::pair{kConnHeader, c.index}, std::pair{kCycleHeader, c.cycle},
         std::pair{kSizeHeader, spec_.size},

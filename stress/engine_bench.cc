@@ -207,8 +207,7 @@ absl::StatusOr<LatencySummary> EnginePingPong(BenchTransport transport,
         echo_status = m.status();
         return;
       }
-      (*m)->header().op_code = OpCode::kResponse;
-      echo_status = link->server_group->Post(*m).status();
+      echo_status = link->server_group->Reply(*m).status();
       if (!echo_status.ok()) return;
     }
   });

@@ -37,9 +37,7 @@ absl::StatusOr<std::unique_ptr<StressServer>> StressServer::Start(
   absl::StatusOr<std::unique_ptr<ChannelGroup>> group =
       (*engine)->CreateGroup();
   if (!group.ok()) return group.status();
-  MessagePtr welcome = (*engine)->Get(AllocationStrategy::kAlways);
-  if (absl::Status s = FormatAddress(listen, *welcome); !s.ok()) return s;
-  if (absl::StatusOr<BinaryHeader> posted = (*group)->Post(welcome);
+  if (absl::StatusOr<BinaryHeader> posted = (*group)->Listen(listen);
       !posted.ok()) {
     return posted.status();
   }
@@ -50,14 +48,14 @@ absl::StatusOr<std::unique_ptr<StressServer>> StressServer::Start(
         " waiting for the WelcomeResponse to listen on ", listen.Value()));
   }
   if (!ready.ok()) return ready.status();
-  const BinaryHeader& h = (*ready)->header();
-  if (h.op_code != OpCode::kWelcomeResponse ||
-      h.status != StatusCode::kSuccess) {
-    return ToAbslStatus(h.status,
-                        absl::StrCat("cannot listen on ", listen.Value()));
+  absl::StatusOr<Address> bound = ListenAddressOf(**ready);
+  if (!bound.ok()) {
+    const StatusCode why = (*ready)->header().status;
+    return ToAbslStatus(
+        why == StatusCode::kSuccess ? StatusCode::kListenFailed : why,
+        absl::StrCat("cannot listen on ", listen.ToString()));
   }
-  std::string address(
-      (*ready)->FindTextHeader(kListenOnHeader).value_or(listen.Value()));
+  std::string address = bound->ToString();
   std::unique_ptr<StressServer> server(
       new StressServer(*std::move(engine), *std::move(group),
                        std::move(address), std::move(options.on_violation)));
