@@ -36,7 +36,6 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "examples/stop_signal.h"
 #include "examples/tofucat/format.h"
@@ -140,7 +139,9 @@ int main(int argc, char** argv) {
       "--data=TEXT, or tofucat --listen=ADDRESS --echo");
   absl::ParseCommandLine(argc, argv);
   absl::StatusOr<tofu::tofucat::Plan> plan = tofu::tofucat::ReadFlags();
-  if (!plan.ok()) return tofu::tofucat::Usage(plan.status().ToString());
+  if (!plan.ok()) {
+    return tofu::tofucat::Usage(std::string(plan.status().message()));
+  }
   // Before the engine's thread starts: see StopSignal.
   std::atomic<tofu::ChannelGroup*> to_wake{nullptr};
   std::atomic<bool> stop_requested{false};
