@@ -38,8 +38,9 @@ struct Received {
   // For kNotification: which one.
   enum class Notification {
     kNone,
-    // The channel is closed; nothing more comes for it. Always its last
-    // message: returned messages come before it.
+    // The channel is closed: its unsent messages came back before this, and
+    // after it only the application's own later posts to it arrive
+    // (returned, status channel_closed).
     kChannelClosed,
     // The channel stopped reading: the pool has no message to read into.
     // Reading resumes by itself when messages go back to the pool. Once per
