@@ -17,7 +17,6 @@
 #include "absl/time/time.h"
 #include "stress/payload.h"
 #include "tofu/tofu.h"
-#include "transport/address.h"
 
 ABSL_FLAG(std::string, connect, "", "tcp|host|port or uds|path");
 ABSL_FLAG(int64_t, count, 10000, "requests to send");
@@ -40,9 +39,7 @@ class EchoClient {
         timeout_(timeout) {}
 
   absl::Status Connect(const Address& to) {
-    MessagePtr hello = engine_->Get(AllocationStrategy::kAlways);
-    if (absl::Status s = FormatAddress(to, *hello); !s.ok()) return s;
-    absl::StatusOr<BinaryHeader> posted = group_->Post(hello);
+    absl::StatusOr<BinaryHeader> posted = group_->Connect(to);
     if (!posted.ok()) return posted.status();
     channel_ = posted->channel_number;
     absl::StatusOr<MessagePtr> reply = Expect(OpCode::kHelloResponse);
@@ -79,18 +76,18 @@ class EchoClient {
 
   // ByeRequest, then the ByeResponse and the channel's channel_closed.
   absl::Status Close() {
-    MessagePtr bye = engine_->Get(AllocationStrategy::kAlways);
-    bye->header().op_code = OpCode::kByeRequest;
-    bye->header().channel_number = channel_;
-    if (absl::StatusOr<BinaryHeader> p = group_->Post(bye); !p.ok()) {
-      return p.status();
+    if (absl::Status s =
+            group_->Close(channel_, ChannelGroup::CloseMode::kGraceful);
+        !s.ok()) {
+      return s;
     }
     if (absl::StatusOr<MessagePtr> r = Expect(OpCode::kByeResponse); !r.ok()) {
       return r.status();
     }
     absl::StatusOr<MessagePtr> closed = Receive();
     if (!closed.ok()) return closed.status();
-    if ((*closed)->header().status != StatusCode::kChannelClosed) {
+    if (Classify(**closed).notification !=
+        Received::Notification::kChannelClosed) {
       return absl::InternalError(
           absl::StrCat("expected channel_closed after Bye, got ",
                        StatusCodeName((*closed)->header().status)));
@@ -106,12 +103,14 @@ class EchoClient {
   absl::StatusOr<MessagePtr> Receive() {
     while (true) {
       absl::StatusOr<MessagePtr> m = group_->WaitReceive(timeout_);
-      if (!m.ok()) return m.status();
-      if (*m == nullptr) {
+      if (absl::IsDeadlineExceeded(m.status())) {
         return absl::DeadlineExceededError(
             absl::StrCat("no answer within ", absl::FormatDuration(timeout_)));
       }
-      if ((*m)->header().status != StatusCode::kPoolEmpty) return m;
+      if (!m.ok()) return m.status();
+      if (Classify(**m).notification != Received::Notification::kPoolEmpty) {
+        return m;
+      }
     }
   }
 
@@ -167,12 +166,12 @@ int Main() {
   const int64_t count = absl::GetFlag(FLAGS_count);
   const int64_t size = absl::GetFlag(FLAGS_size);
   const int64_t pipeline = absl::GetFlag(FLAGS_pipeline);
-  absl::StatusOr<Address> to =
-      ParseAddressValue(absl::GetFlag(FLAGS_connect), Address::Role::kClient);
+  absl::StatusOr<Address> to = Address::Parse(absl::GetFlag(FLAGS_connect));
   if (!to.ok() || count < 1 || size < 0 || size > 65535 || pipeline < 1 ||
       pipeline > 4096) {
     std::fprintf(stderr,
-                 "echo_client: need --connect=tcp|host|port or uds|path, "
+                 "echo_client: need --connect=tcp|host|port, uds|path or "
+                 "uds-abstract|name, "
                  "--count>=1, --size in 0..65535, --pipeline in 1..4096%s%s\n",
                  to.ok() ? "" : ": ",
                  to.ok() ? "" : to.status().ToString().c_str());

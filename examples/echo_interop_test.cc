@@ -1,7 +1,7 @@
 // The example programs as separate processes, checked from outside: a raw
-// peer written from PROTOCOL.md's wire format (not with tofu's encoder) talks
-// to echo_server, and echo_client talks to echo_server and to a raw server
-// that corrupts an answer.
+// peer written from docs/protocol.md's wire format (not with tofu's encoder)
+// talks to echo_server, and echo_client talks to echo_server and to a raw
+// server that corrupts an answer.
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -29,7 +29,7 @@ std::string ProgramPath(const char* name) {
                       std::getenv("TEST_WORKSPACE"), "/examples/", name);
 }
 
-// One frame as PROTOCOL.md lays it out (big-endian fields).
+// One frame as docs/protocol.md, Frames, lays it out (big-endian fields).
 struct Frame {
   uint16_t channel = 0;
   uint8_t opcode = 0;

@@ -21,14 +21,14 @@
 //     unsent only behind a bye frame;
 //   - what is written is exactly what was posted (header, text headers,
 //     body), to the channel's own connection, the HelloRequest first; per
-//     channel, non-oob messages go out in post order (PROTOCOL.md 5: an oob
+//     channel, non-oob messages go out in post order (docs/protocol.md, The engine: an oob
 //     message may jump the queue); nothing follows a bye frame but, once,
 //     the ByeResponse to the peer's own ByeRequest after ours (crossing
 //     Byes);
 //   - peer frames reach the application on the connection's channel, in
 //     wire order, none lost or repeated, exactly as sent except that the
 //     origin is application (a forged engine origin is cleared), the channel
-//     is the local one and the status byte is read as PROTOCOL.md 3 says; and
+//     is the local one and the status byte is read as docs/protocol.md, Status codes, says; and
 //     after a quiet period with everything given back to the pool, every
 //     complete frame sent on a live channel has been delivered (resume
 //     without loss);

@@ -19,7 +19,7 @@
 // for a message or a TakeFrame(), or after it failed; and every accepted frame
 // re-encodes (FrameEncoder, written out in partial writes) to exactly the
 // bytes it came from, except the reserved proto bit 7, which is ignored on
-// receipt and sent as 0 (PROTOCOL.md 1).
+// receipt and sent as 0 (docs/protocol.md, Frames).
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -62,7 +62,7 @@ std::string Slice(Bytes bytes, size_t offset, size_t size) {
                      size);
 }
 
-// The stream as PROTOCOL.md defines it, parsed in one piece: the oracle.
+// The stream as docs/protocol.md (Frames) defines it, parsed in one piece: the oracle.
 Outcome Reference(Bytes stream, const FrameDecoder::Limits& limits) {
   Outcome out;
   size_t pos = 0;

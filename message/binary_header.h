@@ -24,8 +24,8 @@ inline constexpr uint16_t kUnassignedChannel = 0;
 inline constexpr uint16_t kMinChannelNumber = 1;
 inline constexpr uint16_t kMaxChannelNumber = 65534;
 
-// The 16-byte header that starts every frame (PROTOCOL.md section 1), in host
-// form. A plain value type; encoding to and from the wire is explicit and
+// The 16-byte header that starts every frame (docs/protocol.md, Frames), in
+// host form. A plain value type; encoding to and from the wire is explicit and
 // independent of the host's byte order.
 struct BinaryHeader {
   // The sender's local channel number.

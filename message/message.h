@@ -8,6 +8,7 @@
 #include "absl/strings/string_view.h"
 #include "message/binary_header.h"
 #include "message/buffer.h"
+#include "message/text_headers.h"
 
 namespace tofu {
 
@@ -68,6 +69,12 @@ class Message {
   absl::Status AddTextHeader(absl::string_view name, absl::string_view value);
   // The value of the first header named `name`.
   std::optional<absl::string_view> FindTextHeader(absl::string_view name) const;
+  // Every text header in order, as name/value views into this message (valid
+  // until its text headers change):
+  //   for (const TextHeader& h : message->AllTextHeaders()) ...
+  TextHeaderRange AllTextHeaders() const {
+    return TextHeaderRange(text_headers_.view());
+  }
 
   // How the message reached the application; kNone until an engine delivers
   // it. Reset and Clone give kNone.

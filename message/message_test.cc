@@ -1,7 +1,9 @@
 #include "message/message.h"
 
 #include <string>
+#include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "message/message_queue.h"
 
@@ -105,6 +107,18 @@ TEST(MessageQueue, MoveTransfersOwnership) {
   // Dropping a queue with messages in it releases them (LeakSanitizer checks
   // this).
   b.PushBack(WithId(2));
+}
+
+TEST(Message, AllTextHeadersInOrderWithDuplicates) {
+  MessagePtr m = Message::Create();
+  ASSERT_TRUE(m->AddTextHeader("k", "1").ok());
+  ASSERT_TRUE(m->AddTextHeader("other", "").ok());
+  ASSERT_TRUE(m->AddTextHeader("k", "2").ok());
+  std::vector<std::string> seen;
+  for (const TextHeader& h : m->AllTextHeaders()) {
+    seen.push_back(absl::StrCat(h.name, "=", h.value));
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{"k=1", "other=", "k=2"}));
 }
 
 }  // namespace

@@ -8,7 +8,7 @@
 namespace tofu {
 
 // The operation a frame carries: the low 4 bits of the `proto` byte
-// (PROTOCOL.md section 2). The type can hold any 4-bit value; 10..15 are
+// (docs/protocol.md, Operations). The type can hold any 4-bit value; 10..15 are
 // invalid and never produced by this library, but a frame from the network may
 // carry them until validation rejects it.
 enum class OpCode : uint8_t {

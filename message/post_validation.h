@@ -7,7 +7,7 @@
 namespace tofu {
 
 // Checks and prepares a message an application is posting, in the exact order
-// of PROTOCOL.md section 4:
+// of docs/protocol.md, Posting:
 //   1. opcode not 0..9 -> invalid_op_code
 //   2. origin := application, status := 0
 //   3. response role with message_id 0 -> invalid_message_id

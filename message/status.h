@@ -9,8 +9,8 @@
 
 namespace tofu {
 
-// The u8 status carried in every frame header (PROTOCOL.md section 3). Values
-// are exact and part of the wire format. A received byte >= 31 reads as
+// The u8 status carried in every frame header (docs/protocol.md, Status codes).
+// Values are exact and part of the wire format. A received byte >= 31 reads as
 // kUnknownError (StatusCodeFromByte).
 enum class StatusCode : uint8_t {
   kSuccess = 0,

@@ -1,6 +1,8 @@
 #ifndef TOFU_MESSAGE_TEXT_HEADERS_H_
 #define TOFU_MESSAGE_TEXT_HEADERS_H_
 
+#include <cstddef>
+#include <iterator>
 #include <optional>
 #include <string>
 #include <utility>
@@ -12,7 +14,8 @@ namespace tofu {
 
 class Buffer;
 
-// Text headers are a block of `name:value\r\n` lines (PROTOCOL.md section 1).
+// Text headers are a block of `name:value\r\n` lines (docs/protocol.md,
+// Text headers).
 
 // Appends `name:value\r\n` to `block`. The name is trimmed of spaces and tabs
 // and must then be non-empty and free of ':'; neither name nor value may
@@ -45,6 +48,56 @@ class TextHeaderReader {
  private:
   absl::string_view block_;
   size_t pos_ = 0;
+};
+
+// The headers of a block in order, for a range-for:
+//   for (const TextHeader& h : TextHeaderRange(block)) ...
+// Follows TextHeaderReader's rules; the views point into `block`, which must
+// outlive the iteration.
+class TextHeaderRange {
+ public:
+  class Iterator {
+   public:
+    using value_type = TextHeader;
+    using difference_type = std::ptrdiff_t;
+    using reference = const TextHeader&;
+    using pointer = const TextHeader*;
+    using iterator_category = std::input_iterator_tag;
+
+    Iterator() = default;  // the end
+    reference operator*() const { return *current_; }
+    pointer operator->() const { return &*current_; }
+    Iterator& operator++() {
+      current_ = reader_.Next();
+      return *this;
+    }
+    Iterator operator++(int) {
+      Iterator before = *this;
+      ++*this;
+      return before;
+    }
+    // Iterators compare equal when both are at the end (an input range).
+    friend bool operator==(const Iterator& a, const Iterator& b) {
+      return a.current_.has_value() == b.current_.has_value() &&
+             (!a.current_.has_value() ||
+              a.current_->name.data() == b.current_->name.data());
+    }
+
+   private:
+    friend class TextHeaderRange;
+    explicit Iterator(absl::string_view block)
+        : reader_(block), current_(reader_.Next()) {}
+
+    TextHeaderReader reader_{absl::string_view()};
+    std::optional<TextHeader> current_;
+  };
+
+  explicit TextHeaderRange(absl::string_view block) : block_(block) {}
+  Iterator begin() const { return Iterator(block_); }
+  Iterator end() const { return Iterator(); }
+
+ private:
+  absl::string_view block_;
 };
 
 // The value of the first header named exactly `name`, following the reader's

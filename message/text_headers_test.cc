@@ -83,5 +83,21 @@ TEST(FindTextHeader, FirstMatchWins) {
   EXPECT_FALSE(FindTextHeader(":x\r\nb:2", "b").has_value());
 }
 
+TEST(TextHeaderRange, GivesTheReadersHeadersInOrder) {
+  const absl::string_view block = "a: b\r\nc:  \r\nd:e\r\n\r\nf: g\r\n\r\n";
+  Pairs got;
+  for (const TextHeader& h : TextHeaderRange(block)) {
+    got.emplace_back(h.name, h.value);
+  }
+  EXPECT_EQ(got, ReadAll(block));
+  EXPECT_EQ(TextHeaderRange(": ss\r\n").begin(), TextHeaderRange("").end());
+  TextHeaderRange range("x:1\r\ny:2");
+  auto it = range.begin();
+  EXPECT_EQ(it->name, "x");
+  EXPECT_EQ((it++)->value, "1");
+  EXPECT_EQ(it->name, "y");
+  EXPECT_EQ(++it, range.end());
+}
+
 }  // namespace
 }  // namespace tofu

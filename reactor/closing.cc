@@ -46,6 +46,7 @@ void Reactor::SweepDeadlines() {
         ch->hold == Channel::Hold::kPartialCap ||
         (ch->hold == Channel::Hold::kNone && !ch->decoder.at_frame_boundary());
     if (ch->clock.Overdue(timeouts_, ch->frames_in, mid_frame, now)) {
+      counters_.Timeout();
       OnChannelEvent(token, *ch, ChannelState::Event::kDeadline);
     }
   }
@@ -93,6 +94,7 @@ void Reactor::CloseChannel(ChannelToken token, Channel& ch, StatusCode reason,
     deliveries_.Flush();
   }
   channels_.Close(token);  // destroys `ch`
+  counters_.ChannelClosed();
   posts_.CountClose();
 }
 

@@ -58,6 +58,7 @@ bool Reactor::ReadFrom(ChannelToken token, Channel& ch) {
     r = ch.stream->ReadSome(body.empty() ? buffer : body,
                             body.empty() ? absl::Span<uint8_t>() : buffer);
     if (r.kind != IoResult::Kind::kDone) break;
+    counters_.BytesIn(r.bytes);
     const size_t direct = std::min(r.bytes, body.size());
     if (direct > 0) ch.decoder.CommitBody(direct);
     if (!Consume(token, ch, buffer.data(), r.bytes - direct)) return false;
@@ -150,6 +151,7 @@ bool Reactor::Consume(ChannelToken token, Channel& ch, const uint8_t* data,
         MessagePtr m = ch.decoder.TakeFrame();
         ReleasePartial(ch);
         ++ch.frames_in;
+        counters_.FrameIn();
         BinaryHeader& h = m->header();
         // A peer cannot forge engine notifications, and channel numbers are
         // local.
@@ -167,6 +169,7 @@ bool Reactor::Consume(ChannelToken token, Channel& ch, const uint8_t* data,
       }
       case FrameDecoder::State::kFailed:
         // Protocol violation: say so, then close this channel only.
+        counters_.ProtocolViolation();
         return OnChannelEvent(token, ch, ChannelState::Event::kProtocolError,
                               ch.decoder.error());
       case FrameDecoder::State::kNeedBytes:

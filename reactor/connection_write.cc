@@ -93,7 +93,10 @@ bool Reactor::Send(ChannelToken token, Channel& ch) {
     if (r.kind != IoResult::Kind::kDone) {
       return OnChannelEvent(token, ch, ChannelState::Event::kSendError);
     }
-    for (size_t done = ch.encoder.Advance(r.bytes); done > 0; --done) {
+    counters_.BytesOut(r.bytes);
+    const size_t frames = ch.encoder.Advance(r.bytes);
+    counters_.FramesOut(frames);
+    for (size_t done = frames; done > 0; --done) {
       sent_.PushBack(ch.in_flight.PopFront());
     }
   }

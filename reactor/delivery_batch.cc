@@ -26,6 +26,9 @@ void DeliveryBatch::ReturnToApp(GroupInbox* group, MessagePtr message,
   message->header().status = status;
   message->header().origin = Origin::kEngine;
   message->set_arrival(Arrival::kReturned);
+  if (counters_ != nullptr && status != StatusCode::kSuccess) {
+    counters_->MessageReturned();
+  }
   Deliver(group, std::move(message));
 }
 

@@ -8,6 +8,7 @@
 #include "message/message_queue.h"
 #include "message/status.h"
 #include "pool/message_pool.h"
+#include "reactor/engine_counters.h"
 #include "reactor/group_inbox.h"
 
 namespace tofu {
@@ -21,6 +22,10 @@ namespace tofu {
 // the reactor's io_mu_ guards it.
 class DeliveryBatch {
  public:
+  // `counters`, if given, counts the messages returned with an error status.
+  explicit DeliveryBatch(EngineCounters* counters = nullptr)
+      : counters_(counters) {}
+
   // Queues `message` for `group`, behind what is queued for it already.
   void Deliver(GroupInbox* group, MessagePtr message);
   // Hands `message` back to `group` with `status` and origin engine (arrival
@@ -41,6 +46,7 @@ class DeliveryBatch {
   // One entry per group with messages queued; the group delivered to last is
   // at the back, where consecutive deliveries to one group find it at once.
   std::vector<PendingDelivery> pending_;
+  EngineCounters* const counters_;
 };
 
 // An engine notification: a Signal with `status` about `channel`, whose

@@ -92,12 +92,15 @@ void Reactor::AcceptAll(ChannelToken token, Channel& listener) {
         channels_.Open(listener.group->id(), listener.group, /*opening_id=*/0);
     if (!opened.ok()) {
       (*accepted)->Abort();  // no channel number left: refuse it
+      counters_.ConnectionRefused();
       continue;
     }
     Channel* ch = channels_.Find(*opened);
     // Unknown to the application until its first frame (whose id is then
     // opening_id); under the handshake deadline meanwhile.
     ch->state = ChannelState::Accepted();
+    counters_.ChannelOpened();
+    counters_.ConnectionAccepted();
     ch->kind = Channel::Kind::kIo;
     ch->stream = std::move(*accepted);
     channels_.SetHint(*opened, channels_.Hint(token));  // the listener's

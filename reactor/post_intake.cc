@@ -79,6 +79,7 @@ absl::StatusOr<BinaryHeader> Reactor::Post(GroupInbox& group,
     }
     opened = checked = *token;
     header.channel_number = token->number;
+    counters_.ChannelOpened();
   } else {
     absl::StatusOr<ChannelToken> token =
         channels_.CheckOwner(header.channel_number, group.id());
@@ -102,7 +103,10 @@ absl::StatusOr<BinaryHeader> Reactor::Post(GroupInbox& group,
     absl::MutexLock lock(&posts_.mu());
     // The group again, now under the lock DestroyGroup closes it under.
     if (posts_.stopping() || group.closed()) {
-      if (opened.has_value()) channels_.Close(*opened);
+      if (opened.has_value()) {
+        channels_.Close(*opened);
+        counters_.ChannelClosed();
+      }
       header.status = StatusCode::kShutdownStarted;
       return ToAbslStatus(StatusCode::kShutdownStarted);
     }
@@ -129,6 +133,7 @@ BinaryHeader Reactor::ReturnPostToClosed(GroupInbox& group,
   header.status = StatusCode::kChannelClosed;
   header.origin = Origin::kEngine;
   message->set_arrival(Arrival::kReturned);
+  counters_.MessageReturned();
   group.Push(std::move(message));
   return prepared;
 }

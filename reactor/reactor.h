@@ -24,6 +24,7 @@
 #include "reactor/channel_state.h"
 #include "reactor/deadlines.h"
 #include "reactor/delivery_batch.h"
+#include "reactor/engine_counters.h"
 #include "reactor/group_inbox.h"
 #include "reactor/notifier.h"
 #include "reactor/poller.h"
@@ -82,6 +83,8 @@ class Reactor {
       ABSL_LOCKS_EXCLUDED(io_mu_);
 
   MessagePool& pool() { return pool_; }
+  // The engine's statistics; any thread.
+  const EngineCounters& counters() const { return counters_; }
 
   // Driven reactors only, before the first RunOnce (Create calls it too): the
   // deadlines on peers (off by default in a driven reactor) and the clock they
@@ -256,6 +259,8 @@ class Reactor {
   NetworkSession session_;
   // Thread-safe.
   MessagePool pool_;
+  // Thread-safe (relaxed atomics). Before deliveries_, which counts into it.
+  EngineCounters counters_;
   // Connects and listens for the loop's work only.
   const std::unique_ptr<Network> network_ ABSL_PT_GUARDED_BY(io_mu_);
   // Open, Close, CheckOwner, IsOpen and Hint from any thread (Post opens and
@@ -360,7 +365,7 @@ class Reactor {
   MessageQueue sent_ ABSL_GUARDED_BY(io_mu_);
   // What the iteration hands the groups; flushed at its end and before
   // anything that must follow it.
-  DeliveryBatch deliveries_ ABSL_GUARDED_BY(io_mu_);
+  DeliveryBatch deliveries_ ABSL_GUARDED_BY(io_mu_){&counters_};
   std::vector<ChannelToken> paused_listeners_ ABSL_GUARDED_BY(io_mu_);
   // A channel closed since they paused.
   bool resume_listeners_ ABSL_GUARDED_BY(io_mu_) = false;

@@ -215,12 +215,12 @@ bool Worker::Pump(Done done, bool connecting) {
   while (!done()) {
     if (shared_.failed.load(std::memory_order_acquire)) return false;
     absl::StatusOr<MessagePtr> got = group_.WaitReceive(shared_.plan.timeout);
-    if (!got.ok()) {
+    if (!got.ok() && !absl::IsDeadlineExceeded(got.status())) {
       Fail(absl::StrCat("client thread ", index_,
                         ": receiving failed: ", got.status().ToString()));
       return false;
     }
-    if (*got == nullptr) {
+    if (!got.ok()) {
       // Name a connection that waits for its peer, rather than one that
       // waits for its turn or for the other connections.
       auto waits_for_peer = [](const Conn& c) {
@@ -420,7 +420,7 @@ void Worker::Connect(Conn& c) {
   ++c.cycle;
   c.channel = 0;
   MessagePtr hello = shared_.engine.Get(AllocationStrategy::kAlways);
-  absl::Status s = FormatAddress(shared_.plan.server, *hello);
+  absl::Status s = MakeHelloRequest(shared_.plan.server, *hello);
   for (const auto& [name, value] :
        {std::pair{kConnHeader, c.index}, std::pair{kCycleHeader, c.cycle},
         std::pair{kSizeHeader, spec_.size},

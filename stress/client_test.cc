@@ -50,19 +50,19 @@ class FakeServer {
     while (true) {
       absl::StatusOr<MessagePtr> m = peer_->Next(absl::Seconds(30));
       if (!m.ok()) return;
-      BinaryHeader& h = (*m)->header();
-      if (h.status == StatusCode::kReceiverUpdate) return;
-      if (h.origin == Origin::kEngine) continue;
+      const Received what = Classify(**m);
+      if (what.kind == Received::Kind::kReceiverUpdate) return;
+      if (what.kind != Received::Kind::kFrame) continue;
       std::vector<MessagePtr> out;
-      if (h.op_code == OpCode::kHelloRequest) {
-        h.op_code = OpCode::kHelloResponse;
+      if (what.op_code == OpCode::kHelloRequest) {
+        MakeReply(**m).IgnoreError();
         out.push_back(*std::move(m));
-      } else if (h.op_code == OpCode::kRequest) {
+      } else if (what.op_code == OpCode::kRequest) {
         ++requests;
-        h.op_code = OpCode::kResponse;
+        MakeReply(**m).IgnoreError();
         out = mangle_(*std::move(m));
-      } else if (h.op_code == OpCode::kByeRequest) {
-        h.op_code = OpCode::kByeResponse;
+      } else if (what.op_code == OpCode::kByeRequest) {
+        MakeReply(**m).IgnoreError();
         (*m)->text_headers().Clear();
         (*m)->AddTextHeader(kReceivedHeader, absl::StrCat(requests))
             .IgnoreError();

@@ -10,7 +10,6 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "tofu/tofu.h"
-#include "transport/address.h"
 
 namespace tofu::stress {
 namespace {
@@ -36,8 +35,7 @@ struct Link {
 
 absl::StatusOr<MessagePtr> Next(ChannelGroup& group, absl::string_view what) {
   absl::StatusOr<MessagePtr> m = group.WaitReceive(kWait);
-  if (!m.ok()) return m.status();
-  if (*m == nullptr) {
+  if (absl::IsDeadlineExceeded(m.status())) {
     return absl::DeadlineExceededError(absl::StrCat("no ", what, " in time"));
   }
   return m;
@@ -94,9 +92,10 @@ absl::StatusOr<Link> Connect(BenchTransport transport, uint16_t server_pool,
 absl::StatusOr<uint16_t> Handshake(BenchTransport transport, LinkEnd& server,
                                    LinkEnd& client) {
   MessagePtr welcome = server.Get();
-  absl::Status s = transport == BenchTransport::kTcp
-                       ? TcpServerAddress("127.0.0.1", 0, *welcome)
-                       : UdsServerAddress("", *welcome);
+  absl::Status s = MakeWelcomeRequest(transport == BenchTransport::kTcp
+                                          ? Address::Tcp("127.0.0.1", 0)
+                                          : Address::Uds(""),
+                                      *welcome);
   if (!s.ok()) return s;
   if (absl::StatusOr<BinaryHeader> p = server.Post(welcome); !p.ok()) {
     return p.status();
@@ -107,17 +106,15 @@ absl::StatusOr<uint16_t> Handshake(BenchTransport transport, LinkEnd& server,
     return absl::UnavailableError(absl::StrCat(
         "listen failed: ", StatusCodeName((*ready)->header().status)));
   }
-  absl::StatusOr<Address> at =
-      ParseAddressValue((*ready)->FindTextHeader(kListenOnHeader).value_or(""),
-                        Address::Role::kClient);
+  absl::StatusOr<Address> at = ListenAddressOf(**ready);
   if (!at.ok()) return at.status();
   MessagePtr hello = client.Get();
-  if (s = FormatAddress(*at, *hello); !s.ok()) return s;
+  if (s = MakeHelloRequest(*at, *hello); !s.ok()) return s;
   absl::StatusOr<BinaryHeader> posted = client.Post(hello);
   if (!posted.ok()) return posted.status();
   absl::StatusOr<MessagePtr> request = server.Next("HelloRequest");
   if (!request.ok()) return request.status();
-  (*request)->header().op_code = OpCode::kHelloResponse;
+  if (s = MakeReply(**request); !s.ok()) return s;
   if (absl::StatusOr<BinaryHeader> p = server.Post(*request); !p.ok()) {
     return p.status();
   }
@@ -210,8 +207,7 @@ absl::StatusOr<LatencySummary> EnginePingPong(BenchTransport transport,
         echo_status = m.status();
         return;
       }
-      (*m)->header().op_code = OpCode::kResponse;
-      echo_status = link->server_group->Post(*m).status();
+      echo_status = link->server_group->Reply(*m).status();
       if (!echo_status.ok()) return;
     }
   });

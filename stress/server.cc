@@ -37,27 +37,25 @@ absl::StatusOr<std::unique_ptr<StressServer>> StressServer::Start(
   absl::StatusOr<std::unique_ptr<ChannelGroup>> group =
       (*engine)->CreateGroup();
   if (!group.ok()) return group.status();
-  MessagePtr welcome = (*engine)->Get(AllocationStrategy::kAlways);
-  if (absl::Status s = FormatAddress(listen, *welcome); !s.ok()) return s;
-  if (absl::StatusOr<BinaryHeader> posted = (*group)->Post(welcome);
+  if (absl::StatusOr<BinaryHeader> posted = (*group)->Listen(listen);
       !posted.ok()) {
     return posted.status();
   }
   absl::StatusOr<MessagePtr> ready = (*group)->WaitReceive(timeout);
-  if (!ready.ok()) return ready.status();
-  if (*ready == nullptr) {
+  if (absl::IsDeadlineExceeded(ready.status())) {
     return absl::DeadlineExceededError(absl::StrCat(
         "timed out after ", absl::FormatDuration(timeout),
         " waiting for the WelcomeResponse to listen on ", listen.Value()));
   }
-  const BinaryHeader& h = (*ready)->header();
-  if (h.op_code != OpCode::kWelcomeResponse ||
-      h.status != StatusCode::kSuccess) {
-    return ToAbslStatus(h.status,
-                        absl::StrCat("cannot listen on ", listen.Value()));
+  if (!ready.ok()) return ready.status();
+  absl::StatusOr<Address> bound = ListenAddressOf(**ready);
+  if (!bound.ok()) {
+    const StatusCode why = (*ready)->header().status;
+    return ToAbslStatus(
+        why == StatusCode::kSuccess ? StatusCode::kListenFailed : why,
+        absl::StrCat("cannot listen on ", listen.ToString()));
   }
-  std::string address(
-      (*ready)->FindTextHeader(kListenOnHeader).value_or(listen.Value()));
+  std::string address = bound->ToString();
   std::unique_ptr<StressServer> server(
       new StressServer(*std::move(engine), *std::move(group),
                        std::move(address), std::move(options.on_violation)));
@@ -126,10 +124,10 @@ void StressServer::Serve() {
       return;
     }
     MessagePtr m = *std::move(got);
-    if (m == nullptr) continue;
     const BinaryHeader& h = m->header();
-    if (m->arrival() == Arrival::kReceiverUpdate) return;  // Stop()
-    if (h.origin == Origin::kEngine) {
+    const Received::Kind kind = Classify(*m).kind;
+    if (kind == Received::Kind::kReceiverUpdate) return;  // Stop()
+    if (kind != Received::Kind::kFrame) {
       OnNotification(std::move(m));
       continue;
     }
@@ -160,13 +158,13 @@ void StressServer::Serve() {
 void StressServer::OnNotification(MessagePtr m) {
   const BinaryHeader& h = m->header();
   std::unique_ptr<Connection>& c = connections_[h.channel_number];
-  if (h.status == StatusCode::kPoolEmpty) {
+  const Received::Notification what = Classify(*m).notification;
+  if (what == Received::Notification::kPoolEmpty) {
     absl::MutexLock lock(&mu_);
     ++stats_.pool_empty;
     return;
   }
-  const bool closed =
-      h.op_code == OpCode::kSignal && h.status == StatusCode::kChannelClosed;
+  const bool closed = what == Received::Notification::kChannelClosed;
   const std::string name =
       c != nullptr ? c->name : absl::StrCat("channel ", h.channel_number);
   if (!closed) {
@@ -220,7 +218,7 @@ void StressServer::OnHello(MessagePtr m) {
     absl::MutexLock lock(&mu_);
     ++stats_.connections_opened;
   }
-  h.op_code = OpCode::kHelloResponse;
+  MakeReply(*m).IgnoreError();  // a HelloRequest always has one
   m->text_headers().Clear();
   PostOrReport(std::move(m), "HelloResponse");
 }
@@ -243,7 +241,7 @@ void StressServer::OnData(MessagePtr m) {
     Violation(text);
   }
   if (request) {
-    h.op_code = OpCode::kResponse;
+    MakeReply(*m).IgnoreError();  // a Request always has one
     PostOrReport(std::move(m), "Response");
     return;
   }
@@ -277,7 +275,7 @@ void StressServer::OnBye(MessagePtr m) {
     Violation(text);
   }
   c->bye_answered = true;
-  h.op_code = OpCode::kByeResponse;
+  MakeReply(*m).IgnoreError();  // a ByeRequest always has one
   m->text_headers().Clear();
   m->AddTextHeader(kReceivedHeader, absl::StrCat(c->verifier.received()))
       .IgnoreError();

@@ -139,11 +139,8 @@ TEST_F(ServerTest, ReportsAConnectionThatEndsWithoutBye) {
   absl::StatusOr<uint16_t> channel = peer_->Connect(address_, Hello(9, 100));
   ASSERT_TRUE(channel.ok()) << channel.status();
   ASSERT_TRUE(peer_->Send(OpCode::kSignal, *channel, 1, kSize).ok());
-  MessagePtr abort = peer_->engine().Get(AllocationStrategy::kAlways);
-  abort->header().op_code = OpCode::kByeSignal;
-  abort->header().oob = true;
-  abort->header().channel_number = *channel;
-  ASSERT_TRUE(peer_->group().Post(abort).ok());
+  ASSERT_TRUE(
+      peer_->group().Close(*channel, ChannelGroup::CloseMode::kAbort).ok());
   ASSERT_TRUE(server_->WaitForClosed(1, kWait).ok());
   const ServerStats s = server_->stats();
   ASSERT_EQ(s.violations.first.size(), 1u);

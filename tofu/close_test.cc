@@ -75,6 +75,7 @@ struct CrossingSide {
     while (!closed && absl::Now() < deadline) {
       absl::StatusOr<MessagePtr> m =
           env.group->WaitReceive(deadline - absl::Now());
+      if (absl::IsDeadlineExceeded(m.status())) break;
       if (!m.ok()) {
         errors.push_back(m.status().ToString());
         return;

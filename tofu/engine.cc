@@ -4,7 +4,6 @@
 #include "reactor/group_inbox.h"
 #include "reactor/reactor.h"
 #include "tofu/tofu.h"
-#include "transport/address.h"
 
 namespace tofu {
 
@@ -18,8 +17,58 @@ absl::StatusOr<BinaryHeader> ChannelGroup::Post(MessagePtr& message) {
   return reactor_->Post(*inbox_, message);
 }
 
+absl::StatusOr<BinaryHeader> ChannelGroup::Post(MessagePtr&& message) {
+  // Post(MessagePtr&) moves out of `message` only on success.
+  return Post(message);
+}
+
 absl::StatusOr<MessagePtr> ChannelGroup::WaitReceive(absl::Duration timeout) {
-  return inbox_->Wait(timeout);
+  absl::StatusOr<MessagePtr> m = inbox_->Wait(timeout);
+  if (m.ok() && *m == nullptr) {
+    return absl::DeadlineExceededError("WaitReceive: no message in time");
+  }
+  return m;
+}
+
+absl::StatusOr<BinaryHeader> ChannelGroup::Connect(const Address& to) {
+  MessagePtr hello = reactor_->pool().Get(AllocationStrategy::kAlways);
+  if (absl::Status s = MakeHelloRequest(to, *hello); !s.ok()) return s;
+  return Post(hello);
+}
+
+absl::StatusOr<BinaryHeader> ChannelGroup::Listen(const Address& on) {
+  MessagePtr welcome = reactor_->pool().Get(AllocationStrategy::kAlways);
+  if (absl::Status s = MakeWelcomeRequest(on, *welcome); !s.ok()) return s;
+  return Post(welcome);
+}
+
+absl::StatusOr<BinaryHeader> ChannelGroup::Reply(MessagePtr& message) {
+  if (message == nullptr) return ToAbslStatus(StatusCode::kNullMessage);
+  const BinaryHeader received = message->header();
+  if (absl::Status s = MakeReply(*message); !s.ok()) return s;
+  absl::StatusOr<BinaryHeader> posted = Post(message);
+  // The caller keeps the message as it was given, the reason in its status.
+  if (!posted.ok()) {
+    message->header() = received;
+    message->header().status = StatusCodeOf(posted.status());
+  }
+  return posted;
+}
+
+absl::StatusOr<BinaryHeader> ChannelGroup::Reply(MessagePtr&& message) {
+  return Reply(message);
+}
+
+absl::Status ChannelGroup::Close(uint16_t channel, CloseMode mode) {
+  MessagePtr bye = reactor_->pool().Get(AllocationStrategy::kAlways);
+  bye->header().channel_number = channel;
+  if (mode == CloseMode::kGraceful) {
+    bye->header().op_code = OpCode::kByeRequest;
+  } else {
+    bye->header().op_code = OpCode::kByeSignal;
+    bye->header().oob = true;
+  }
+  return Post(bye).status();
 }
 
 absl::Status ChannelGroup::UpdateReceiver(MessagePtr message) {
@@ -76,43 +125,10 @@ MessagePtr Engine::Get(AllocationStrategy strategy) {
 
 PoolStats Engine::pool_stats() const { return reactor_->pool().stats(); }
 
-namespace {
-
-absl::Status Format(Address::Transport transport, Address::Role role,
-                    absl::string_view host, uint16_t port,
-                    absl::string_view path, Message& message) {
-  Address address;
-  address.transport = transport;
-  address.role = role;
-  address.host = std::string(host);
-  address.port = port;
-  address.path = std::string(path);
-  // Round-trip through the parser so a value the protocol cannot carry is
-  // refused here.
-  absl::StatusOr<Address> checked = ParseAddressValue(address.Value(), role);
-  if (!checked.ok()) return checked.status();
-  return FormatAddress(*checked, message);
-}
-
-}  // namespace
-
-absl::Status TcpClientAddress(absl::string_view host, uint16_t port,
-                              Message& message) {
-  return Format(Address::Transport::kTcp, Address::Role::kClient, host, port,
-                "", message);
-}
-absl::Status TcpServerAddress(absl::string_view host, uint16_t port,
-                              Message& message) {
-  return Format(Address::Transport::kTcp, Address::Role::kServer, host, port,
-                "", message);
-}
-absl::Status UdsClientAddress(absl::string_view path, Message& message) {
-  return Format(Address::Transport::kUds, Address::Role::kClient, "", 0, path,
-                message);
-}
-absl::Status UdsServerAddress(absl::string_view path, Message& message) {
-  return Format(Address::Transport::kUds, Address::Role::kServer, "", 0, path,
-                message);
+EngineStats Engine::stats() const {
+  EngineStats s = reactor_->counters().Snapshot();
+  s.pool = reactor_->pool().stats();
+  return s;
 }
 
 }  // namespace tofu

@@ -43,6 +43,7 @@ class EchoServer {
       while (!stop_) {
         absl::StatusOr<MessagePtr> m =
             env_.group->WaitReceive(absl::Milliseconds(50));
+        if (absl::IsDeadlineExceeded(m.status())) continue;
         if (!m.ok()) return;
         if (*m != nullptr && (*m)->arrival() == Arrival::kFrame) {
           Answer(*env_.group, *m);

@@ -145,8 +145,8 @@ class EchoServer {
     while (!stop_) {
       absl::StatusOr<MessagePtr> m =
           env_.group->WaitReceive(absl::Milliseconds(50));
+      if (absl::IsDeadlineExceeded(m.status())) continue;
       if (!m.ok()) return;
-      if (*m == nullptr) continue;
       const BinaryHeader& h = (*m)->header();
       absl::MutexLock lock(&mu_);
       if ((*m)->arrival() == Arrival::kFrame) {

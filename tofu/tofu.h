@@ -2,18 +2,28 @@
 #define TOFU_TOFU_H_
 
 // tofu: asynchronous message passing. The one header applications include.
+// The contract is in docs/api.md; the wire format in docs/protocol.md.
 //
-//   auto engine = tofu::Engine::Create({}).value();
+//   auto engine = tofu::Engine::Create().value();
 //   auto group = engine->CreateGroup().value();
-//   tofu::MessagePtr hello = engine->Get(tofu::AllocationStrategy::kAlways);
-//   tofu::TcpClientAddress("127.0.0.1", port, *hello).IgnoreError();
-//   group->Post(hello);                               // connects, sends the
-//   HelloRequest auto reply = group->WaitReceive(absl::Seconds(5)); // the
-//   peer's HelloResponse
+//   group->Connect(tofu::Address::Tcp("127.0.0.1", port)).IgnoreError();
+//   absl::StatusOr<tofu::MessagePtr> m = group->WaitReceive(absl::Seconds(5));
+//   if (absl::IsDeadlineExceeded(m.status())) { /* nothing came */ }
+//   else if (m.ok() && tofu::Classify(**m).kind ==
+//   tofu::Received::Kind::kFrame)
+//     { /* the peer's HelloResponse */ }
 //
-// Threads: every call is thread-safe, except that one thread at a time may wait
-// in a group's WaitReceive. One I/O thread per engine does all socket work;
-// nothing calls back into the application.
+// Threads: every call is thread-safe, except that one thread at a time may
+// wait in a group's WaitReceive. One I/O thread per engine does the socket
+// work; nothing calls back into the application. The exception: when the I/O
+// thread is idle (waiting for readiness or spinning, not working), Post may do
+// the engine's work itself, on the posting thread, before it returns: dispatch
+// everything posted so far (by any thread), write it to the sockets, and hand
+// any resulting deliveries to the inboxes. It takes that path right after the
+// engine delivered received frames (so a reply saves the I/O thread's wake-up)
+// and for large UDS frames. It never waits for the I/O thread (it only tries
+// its lock) nor for a peer (sockets are non-blocking); the cost is that Post
+// can take as long as a vectored write.
 
 #include <cstdint>
 #include <memory>
@@ -26,7 +36,12 @@
 #include "message/message.h"
 #include "message/opcode.h"
 #include "message/status.h"
+#include "message/text_headers.h"
 #include "pool/message_pool.h"
+#include "reactor/engine_counters.h"
+#include "tofu/received.h"
+#include "tofu/requests.h"
+#include "transport/address.h"
 
 namespace tofu {
 
@@ -84,23 +99,69 @@ class ChannelGroup {
   ChannelGroup(const ChannelGroup&) = delete;
   ChannelGroup& operator=(const ChannelGroup&) = delete;
 
-  // Validates the message (PROTOCOL.md section 4), gives a Hello/WelcomeRequest
-  // on channel 0 a new channel, and hands it to the I/O thread. On success
-  // `message` is taken (null afterwards) and the prepared header (channel
-  // number, message id) is returned. On error the caller keeps the message,
-  // whose status byte tells the reason as well.
+  // Validates the message (docs/protocol.md, Posting), gives a
+  // Hello/WelcomeRequest on channel 0 a new channel, and hands it to the
+  // engine. On success `message` is taken (null afterwards) and the prepared
+  // header (channel number, message id) is returned. On error the caller
+  // keeps the message, whose status byte tells the reason as well. May write
+  // to the socket on the calling thread (see the thread note above).
   absl::StatusOr<BinaryHeader> Post(MessagePtr& message);
+  // The same for `Post(std::move(m))`, with the same contract: on error `m`
+  // still holds the message (nothing was moved out of it); a temporary is
+  // then dropped back to its pool.
+  absl::StatusOr<BinaryHeader> Post(MessagePtr&& message);
 
-  // The next message for this group, in arrival order; nullptr after `timeout`;
-  // shutdown_started once the group or its engine is destroyed. One thread at a
-  // time.
+  // The next message for this group, in arrival order; Classify says what it
+  // is. Never null. Errors:
+  //   DeadlineExceeded  nothing arrived within `timeout` (the group is fine:
+  //                     wait again); absl::IsDeadlineExceeded tells it;
+  //   shutdown_started  the group or its engine is destroyed: nothing more
+  //                     will come (StatusCodeOf gives kShutdownStarted).
+  // One thread at a time.
   absl::StatusOr<MessagePtr> WaitReceive(absl::Duration timeout);
 
   // Wakes the receiver with a message of the application's own: `message` comes
   // back with status receiver_update (origin application); nullptr sends a
-  // Signal with status receiver_update, channel 0, origin engine.
-  // shutdown_started after destruction.
+  // Signal with status receiver_update, channel 0, origin engine. Either way
+  // Classify gives Received::Kind::kReceiverUpdate. shutdown_started after
+  // destruction.
   absl::Status UpdateReceiver(MessagePtr message);
+
+  // Connects to `to`: posts a HelloRequest (MakeHelloRequest) from the pool.
+  // The returned header's channel_number is the new channel; the peer's
+  // HelloResponse arrives on it, or the HelloRequest comes back (kReturned)
+  // with connect_failed, invalid_address or uds_path_not_found, followed by
+  // channel_closed. To send text headers or a body with the HelloRequest,
+  // build it with MakeHelloRequest and Post it instead.
+  absl::StatusOr<BinaryHeader> Connect(const Address& to);
+  // Listens on `on`: posts a WelcomeRequest (MakeWelcomeRequest). The
+  // WelcomeResponse comes back on the returned channel: status success and
+  // the bound address (ListenAddressOf), or the error then channel_closed.
+  // Accepted connections arrive as HelloRequests on channels of their own.
+  absl::StatusOr<BinaryHeader> Listen(const Address& on);
+
+  // Answers a received Request, HelloRequest or ByeRequest on its channel with
+  // the same message id (MakeReply, then Post), keeping its text headers and
+  // body. On error the caller keeps the message (invalid_op_code for other
+  // opcodes, or Post's errors).
+  absl::StatusOr<BinaryHeader> Reply(MessagePtr& message);
+  absl::StatusOr<BinaryHeader> Reply(MessagePtr&& message);
+
+  enum class CloseMode {
+    // A ByeRequest behind the messages already posted: the peer answers with
+    // a ByeResponse, then the channel closes and channel_closed arrives,
+    // with no error status. Nothing posted after it is written (it comes
+    // back with a status).
+    kGraceful,
+    // An oob ByeSignal: the engine closes the connection (or listener) at
+    // once. The ByeSignal and every unsent message come back with status
+    // channel_closed, then the channel_closed Signal. The peer sees the
+    // connection drop.
+    kAbort,
+  };
+  // Closes `channel`, which this group owns. Errors as Post's (for example
+  // invalid_channel_number for a channel that never existed).
+  absl::Status Close(uint16_t channel, CloseMode mode);
 
   // Closes everything the group has; blocks until the I/O thread has.
   // Idempotent.
@@ -131,25 +192,15 @@ class Engine {
   // A message from the pool (reset). kPoolOnly gives nullptr when none is idle.
   MessagePtr Get(AllocationStrategy strategy);
   PoolStats pool_stats() const;
+  // The engine's counters and pool figures (see EngineStats). Any thread; a
+  // handful of relaxed atomic loads and the pool's stats, cheap enough to
+  // read in a loop.
+  EngineStats stats() const;
 
  private:
   explicit Engine(std::shared_ptr<Reactor> reactor);
   std::shared_ptr<Reactor> reactor_;
 };
-
-// Address helpers: turn `message` into a HelloRequest (client) or
-// WelcomeRequest (server) whose text headers carry `~connect_to` /
-// `~listen_on`. Other text headers are kept; the binary header is reset.
-// invalid_address for a port or path the protocol cannot carry.
-absl::Status TcpClientAddress(absl::string_view host, uint16_t port,
-                              Message& message);
-// An empty host listens on all interfaces; port 0 picks a free port (the
-// WelcomeResponse carries the real one).
-absl::Status TcpServerAddress(absl::string_view host, uint16_t port,
-                              Message& message);
-absl::Status UdsClientAddress(absl::string_view path, Message& message);
-// An empty path picks a temporary one (the WelcomeResponse carries it).
-absl::Status UdsServerAddress(absl::string_view path, Message& message);
 
 }  // namespace tofu
 

@@ -9,9 +9,43 @@
 #include "message/text_headers.h"
 
 namespace tofu {
+namespace {
 
-std::string Address::Value() const {
-  if (transport == Transport::kUds) return absl::StrCat("uds|", path);
+constexpr absl::string_view kAbstractScheme = "uds-abstract";
+
+}  // namespace
+
+Address Address::Tcp(absl::string_view host, uint16_t port) {
+  Address a;
+  a.host = std::string(host);
+  a.port = port;
+  return a;
+}
+
+Address Address::Uds(absl::string_view path) {
+  Address a;
+  a.transport = Transport::kUds;
+  a.path = std::string(path);
+  return a;
+}
+
+Address Address::AbstractUds(absl::string_view name) {
+  Address a = Uds(name);
+  a.abstract = true;
+  return a;
+}
+
+absl::StatusOr<Address> Address::Parse(absl::string_view text) {
+  // Parsed as a server's, which allows an empty host.
+  absl::StatusOr<Address> a = ParseAddressValue(text, Role::kServer);
+  if (a.ok()) a->role = Role::kClient;
+  return a;
+}
+
+std::string Address::ToString() const {
+  if (transport == Transport::kUds) {
+    return absl::StrCat(abstract ? kAbstractScheme : "uds", "|", path);
+  }
   return absl::StrCat("tcp|", host, "|", port);
 }
 
@@ -27,6 +61,17 @@ absl::StatusOr<Address> ParseAddressValue(absl::string_view value,
           absl::StrCat("UDS path longer than ", kMaxUdsPathLength, " bytes"));
     }
     address.transport = Address::Transport::kUds;
+    address.path = std::string(parts[1]);
+    return address;
+  }
+  if (parts.size() == 2 && parts[0] == kAbstractScheme) {
+    if (parts[1].empty() || parts[1].size() > kMaxAbstractNameLength) {
+      return ToAbslStatus(StatusCode::kInvalidAddress,
+                          absl::StrCat("abstract UDS name not 1 to ",
+                                       kMaxAbstractNameLength, " bytes"));
+    }
+    address.transport = Address::Transport::kUds;
+    address.abstract = true;
     address.path = std::string(parts[1]);
     return address;
   }
@@ -48,7 +93,8 @@ absl::StatusOr<Address> ParseAddressValue(absl::string_view value,
   }
   return ToAbslStatus(
       StatusCode::kInvalidAddress,
-      absl::StrCat("not tcp|host|port or uds|path: '", value, "'"));
+      absl::StrCat("not tcp|host|port, uds|path or uds-abstract|name: '", value,
+                   "'"));
 }
 
 absl::StatusOr<Address> ParseMessageAddress(const Message& message) {

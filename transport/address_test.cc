@@ -70,5 +70,42 @@ TEST(Address, FirstAddressHeaderDecides) {
             StatusCode::kWrongAddress);
 }
 
+TEST(Address, TextFormRoundTrip) {
+  const Address addresses[] = {
+      Address::Tcp("127.0.0.1", 7099),
+      Address::Tcp("::1", 1),
+      Address::Tcp("", 0),
+      Address::Uds("/tmp/a.sock"),
+      Address::Uds("@not_abstract"),
+      Address::AbstractUds("tofu_name"),
+  };
+  for (const Address& a : addresses) {
+    absl::StatusOr<Address> parsed = Address::Parse(a.ToString());
+    ASSERT_TRUE(parsed.ok()) << a.ToString() << ": " << parsed.status();
+    EXPECT_EQ(*parsed, a) << a.ToString();
+  }
+  EXPECT_EQ(Address::Tcp("h", 80).ToString(), "tcp|h|80");
+  EXPECT_EQ(Address::AbstractUds("n").ToString(), "uds-abstract|n");
+}
+
+TEST(Address, UdsAtIsAPathAsInTheReference) {
+  absl::StatusOr<Address> a = Address::Parse("uds|@x");
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(a->transport, Address::Transport::kUds);
+  EXPECT_FALSE(a->abstract);
+  EXPECT_EQ(a->path, "@x");
+}
+
+TEST(Address, AbstractNamesAreCheckedAndTwoParts) {
+  for (const std::string& bad :
+       {std::string("uds-abstract|"), "uds-abstract|" + std::string(107, 'n'),
+        std::string("uds-abstract|a|b")}) {
+    EXPECT_EQ(StatusCodeOf(Address::Parse(bad).status()),
+              StatusCode::kInvalidAddress)
+        << bad;
+  }
+  EXPECT_TRUE(Address::Parse("uds-abstract|" + std::string(106, 'n')).ok());
+}
+
 }  // namespace
 }  // namespace tofu

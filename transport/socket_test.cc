@@ -28,6 +28,11 @@ Address Server(Address::Transport t, const std::string& host_or_path) {
   return a;
 }
 
+Address Server(Address a) {
+  a.role = Address::Role::kServer;
+  return a;
+}
+
 Address ClientOf(const Address& bound) {
   Address a = bound;
   a.role = Address::Role::kClient;
@@ -71,8 +76,8 @@ std::string ReadExactly(Socket& s, size_t n) {
   return out;
 }
 
-void RoundTrip(Address::Transport t, const std::string& where) {
-  absl::StatusOr<Socket> listener = Socket::Listen(Server(t, where));
+void RoundTrip(const Address& at) {
+  absl::StatusOr<Socket> listener = Socket::Listen(Server(at));
   ASSERT_TRUE(listener.ok()) << listener.status();
   absl::StatusOr<Address> bound = listener->LocalAddress();
   ASSERT_TRUE(bound.ok());
@@ -115,26 +120,50 @@ void RoundTrip(Address::Transport t, const std::string& where) {
   EXPECT_EQ(ReadExactly(server, 1), "");
 }
 
-TEST(Socket, TcpRoundTrip) { RoundTrip(Address::Transport::kTcp, "127.0.0.1"); }
+TEST(Socket, TcpRoundTrip) { RoundTrip(Address::Tcp("127.0.0.1", 0)); }
 TEST(Socket, UdsRoundTrip) {
   SKIP_WITHOUT_UDS();
-  RoundTrip(Address::Transport::kUds, TemporaryUdsPath());
+  RoundTrip(Address::Uds(TemporaryUdsPath()));
 }
 #ifdef __linux__
 TEST(Socket, AbstractUdsRoundTrip) {
   // The temporary path's unique name, as an abstract one.
-  RoundTrip(
-      Address::Transport::kUds,
-      "@" + std::filesystem::path(TemporaryUdsPath()).filename().string());
+  const std::string name =
+      std::filesystem::path(TemporaryUdsPath()).filename().string();
+  RoundTrip(Address::AbstractUds(name));
+  // LocalAddress reports it as abstract, under the same name.
+  absl::StatusOr<Socket> listener =
+      Socket::Listen(Server(Address::AbstractUds(name)));
+  ASSERT_TRUE(listener.ok()) << listener.status();
+  EXPECT_EQ(listener->LocalAddress()->ToString(), "uds-abstract|" + name);
 }
 #else
 TEST(Socket, AbstractUdsNamesAreRejected) {
-  EXPECT_EQ(StatusCodeOf(
-                Socket::Listen(Server(Address::Transport::kUds, "@tofu_test"))
-                    .status()),
-            StatusCode::kInvalidAddress);
+  EXPECT_EQ(
+      StatusCodeOf(
+          Socket::Listen(Server(Address::AbstractUds("tofu_test"))).status()),
+      StatusCode::kInvalidAddress);
 }
 #endif
+
+TEST(Socket, UdsPathStartingWithAtIsAFile) {
+  SKIP_WITHOUT_UDS();
+  // As in the reference: "uds|@name" names a file "@name", not an abstract
+  // socket. A relative path, taken from inside the temporary directory.
+  const std::filesystem::path temporary(TemporaryUdsPath());
+  const std::filesystem::path cwd = std::filesystem::current_path();
+  std::filesystem::current_path(temporary.parent_path());
+  const std::string path = "@" + temporary.filename().string();
+  absl::StatusOr<Address> parsed = Address::Parse("uds|" + path);
+  ASSERT_TRUE(parsed.ok());
+  ASSERT_FALSE(parsed->abstract);
+  absl::StatusOr<Socket> listener = Socket::Listen(Server(*parsed));
+  ASSERT_TRUE(listener.ok()) << listener.status();
+  EXPECT_TRUE(std::filesystem::exists(path));
+  listener->Close();
+  EXPECT_FALSE(std::filesystem::exists(path));
+  std::filesystem::current_path(cwd);
+}
 
 TEST(Socket, ClosingUdsListenerRemovesItsFile) {
   SKIP_WITHOUT_UDS();

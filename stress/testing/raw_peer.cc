@@ -16,11 +16,9 @@ absl::StatusOr<std::unique_ptr<RawPeer>> RawPeer::Create() {
 }
 
 absl::StatusOr<Address> RawPeer::ListenTcp() {
-  MessagePtr welcome = engine_->Get(AllocationStrategy::kAlways);
-  if (absl::Status s = TcpServerAddress("127.0.0.1", 0, *welcome); !s.ok()) {
-    return s;
-  }
-  if (absl::StatusOr<BinaryHeader> p = group_->Post(welcome); !p.ok()) {
+  if (absl::StatusOr<BinaryHeader> p =
+          group_->Listen(Address::Tcp("127.0.0.1", 0));
+      !p.ok()) {
     return p.status();
   }
   absl::StatusOr<MessagePtr> ready = Next();
@@ -28,15 +26,13 @@ absl::StatusOr<Address> RawPeer::ListenTcp() {
   if ((*ready)->header().status != StatusCode::kSuccess) {
     return ToAbslStatus((*ready)->header().status, "listen");
   }
-  return ParseAddressValue(
-      (*ready)->FindTextHeader(kListenOnHeader).value_or(""),
-      Address::Role::kClient);
+  return ListenAddressOf(**ready);
 }
 
 absl::StatusOr<uint16_t> RawPeer::Connect(const Address& to,
                                           const Headers& headers) {
   MessagePtr hello = engine_->Get(AllocationStrategy::kAlways);
-  if (absl::Status s = FormatAddress(to, *hello); !s.ok()) return s;
+  if (absl::Status s = MakeHelloRequest(to, *hello); !s.ok()) return s;
   for (const auto& [name, value] : headers) {
     if (absl::Status s = hello->AddTextHeader(name, value); !s.ok()) return s;
   }
@@ -70,11 +66,11 @@ absl::StatusOr<MessagePtr> RawPeer::Next(absl::Duration timeout) {
   const absl::Time deadline = absl::Now() + timeout;
   while (true) {
     absl::StatusOr<MessagePtr> m = group_->WaitReceive(deadline - absl::Now());
-    if (!m.ok()) return m.status();
-    if (*m == nullptr) {
+    if (absl::IsDeadlineExceeded(m.status())) {
       return absl::DeadlineExceededError(
           absl::StrCat("no message within ", absl::FormatDuration(timeout)));
     }
+    if (!m.ok()) return m.status();
     if ((*m)->header().status != StatusCode::kPoolEmpty) return m;
   }
 }

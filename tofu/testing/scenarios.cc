@@ -9,7 +9,6 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
-#include "transport/address.h"
 #include "transport/testing/platform_support.h"
 
 namespace tofu::scenario {
@@ -43,22 +42,19 @@ Env SameEngine(const Env& env) {
 
 MessagePtr Next(ChannelGroup& group, absl::Duration timeout) {
   absl::StatusOr<MessagePtr> m = group.WaitReceive(timeout);
-  EXPECT_TRUE(m.ok()) << m.status();
+  EXPECT_TRUE(m.ok()) << (absl::IsDeadlineExceeded(m.status())
+                              ? "timed out"
+                              : m.status().ToString());
   if (!m.ok()) return nullptr;
-  EXPECT_NE(*m, nullptr) << "timed out";
   return std::move(*m);
 }
 
 Listener Listen(Env& env, Transport transport, const std::string& where,
                 uint16_t port) {
-  MessagePtr m = env.engine->Get(AllocationStrategy::kAlways);
-  if (transport == Transport::kTcp) {
-    EXPECT_TRUE(
-        TcpServerAddress(where.empty() ? "127.0.0.1" : where, port, *m).ok());
-  } else {
-    EXPECT_TRUE(UdsServerAddress(where, *m).ok());
-  }
-  absl::StatusOr<BinaryHeader> posted = env.group->Post(m);
+  absl::StatusOr<BinaryHeader> posted = env.group->Listen(
+      transport == Transport::kTcp
+          ? Address::Tcp(where.empty() ? "127.0.0.1" : where, port)
+          : Address::Uds(where));
   EXPECT_TRUE(posted.ok()) << posted.status();
   MessagePtr reply = Next(*env.group);
   Listener l;
@@ -69,7 +65,9 @@ Listener Listen(Env& env, Transport transport, const std::string& where,
   EXPECT_EQ(reply->header().channel_number, posted->channel_number);
   EXPECT_EQ(reply->header().message_id, posted->message_id);
   l.channel = posted->channel_number;
-  l.address = std::string(reply->FindTextHeader(kListenOnHeader).value_or(""));
+  absl::StatusOr<Address> bound = ListenAddressOf(*reply);
+  EXPECT_TRUE(bound.ok()) << bound.status();
+  if (bound.ok()) l.address = bound->ToString();
   return l;
 }
 
@@ -89,18 +87,8 @@ Listener Listen(Env& env, const FutureAddress& at) {
   return Listen(env, at.transport, at.host_or_path, at.port);
 }
 
-namespace {
-
-BinaryHeader PostHello(Env& env, MessagePtr m) {
-  absl::StatusOr<BinaryHeader> posted = env.group->Post(m);
-  EXPECT_TRUE(posted.ok()) << posted.status();
-  return posted.value_or(BinaryHeader());
-}
-
-}  // namespace
-
 BinaryHeader Connect(Env& env, const std::string& address) {
-  Address a = ParseAddressValue(address, Address::Role::kServer).value();
+  Address a = Address::Parse(address).value();
   return Connect(
       env, FutureAddress{.transport = a.transport == Address::Transport::kTcp
                                           ? Transport::kTcp
@@ -112,16 +100,14 @@ BinaryHeader Connect(Env& env, const std::string& address) {
 }
 
 BinaryHeader Connect(Env& env, const FutureAddress& to) {
-  MessagePtr m = env.engine->Get(AllocationStrategy::kAlways);
-  if (to.transport == Transport::kTcp) {
-    EXPECT_TRUE(TcpClientAddress(to.host_or_path == "0.0.0.0" ? "127.0.0.1"
-                                                              : to.host_or_path,
-                                 to.port, *m)
-                    .ok());
-  } else {
-    EXPECT_TRUE(UdsClientAddress(to.host_or_path, *m).ok());
-  }
-  return PostHello(env, std::move(m));
+  absl::StatusOr<BinaryHeader> posted = env.group->Connect(
+      to.transport == Transport::kTcp
+          ? Address::Tcp(
+                to.host_or_path == "0.0.0.0" ? "127.0.0.1" : to.host_or_path,
+                to.port)
+          : Address::Uds(to.host_or_path));
+  EXPECT_TRUE(posted.ok()) << posted.status();
+  return posted.value_or(BinaryHeader());
 }
 
 Connection Handshake(Env& server, Env& client, const Listener& l) {
@@ -164,9 +150,7 @@ void ExpectClosed(ChannelGroup& group, uint16_t channel) {
 }
 
 void Abort(Env& env, uint16_t channel) {
-  MessagePtr bye = Make(*env.engine, OpCode::kByeSignal, channel);
-  bye->header().oob = true;
-  ASSERT_TRUE(env.group->Post(bye).ok());
+  ASSERT_TRUE(env.group->Close(channel, ChannelGroup::CloseMode::kAbort).ok());
   MessagePtr echoed = Next(*env.group);
   ASSERT_NE(echoed, nullptr);
   EXPECT_EQ(echoed->header().op_code, OpCode::kByeSignal);
@@ -174,21 +158,13 @@ void Abort(Env& env, uint16_t channel) {
 }
 
 bool Answer(ChannelGroup& group, MessagePtr& m) {
-  if (m->header().origin == Origin::kEngine) return false;
-  switch (m->header().op_code) {
-    case OpCode::kHelloRequest:
-      m->header().op_code = OpCode::kHelloResponse;
-      break;
-    case OpCode::kRequest:
-      m->header().op_code = OpCode::kResponse;
-      break;
-    case OpCode::kByeRequest:
-      m->header().op_code = OpCode::kByeResponse;
-      break;
-    default:
-      return false;
+  if (Classify(*m).kind != Received::Kind::kFrame) return false;
+  const OpCode op = m->header().op_code;
+  if (op != OpCode::kHelloRequest && op != OpCode::kRequest &&
+      op != OpCode::kByeRequest) {
+    return false;
   }
-  absl::StatusOr<BinaryHeader> posted = group.Post(m);
+  absl::StatusOr<BinaryHeader> posted = group.Reply(m);
   EXPECT_TRUE(posted.ok()) << posted.status();
   return posted.ok();
 }
@@ -224,8 +200,7 @@ void ListenAndConnect(Transport transport) {
   Listener l = Listen(server, transport);
   ASSERT_FALSE(l.address.empty());
   // A second engine listening on the same port or path succeeds.
-  const Address first =
-      ParseAddressValue(l.address, Address::Role::kServer).value();
+  const Address first = Address::Parse(l.address).value();
   Env second = NewEnv();
   Listener again;
   if (transport == Transport::kTcp && RunningUnderWine()) {

@@ -1,7 +1,11 @@
 #ifndef TOFU_TOFU_TESTING_SCENARIOS_H_
 #define TOFU_TOFU_TESTING_SCENARIOS_H_
 
-// Building blocks of the engine scenarios (SCENARIOS.md), shared by the
+// Building blocks of the engine scenarios, numbered 1 to 12: (1) illegal
+// posts, (2) update receiver, (3) create/destroy, (4) listen and connect, (5)
+// reconnect on one thread, (6) reconnect on several, (7) echo to many clients,
+// (8) loop and simultaneity, (9) graceful vs abortive close, (10)
+// backpressure, (11) shutdown, (12) hostile peer. Shared by the
 // scenario tests, the loop test and any backend's parity run. Everything
 // reports through gtest assertions and may run on any thread; a helper that
 // cannot go on returns an empty value after recording the failure.
@@ -89,7 +93,7 @@ void WriteRaw(Socket& s, absl::string_view bytes, size_t chunk);
 // here: AF_UNIX on a Windows without it, such as Wine 8.
 bool TransportAvailable(Transport transport);
 
-// Whole scenarios, as numbered in SCENARIOS.md. Each returns at once when
+// Whole scenarios, as numbered above. Each returns at once when
 // its transport is unavailable.
 void CreateAndDestroy();                          // 3
 void ListenAndConnect(Transport transport);       // 4

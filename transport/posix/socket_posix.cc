@@ -35,17 +35,21 @@ absl::StatusOr<SockAddr> ResolveTcp(const Address& address) {
       address, [](int rc) { return std::string(gai_strerror(rc)); });
 }
 
-absl::StatusOr<SockAddr> UdsAddress(const std::string& path) {
+// A filesystem path, or with `abstract` a Linux abstract name (a leading NUL,
+// no terminator).
+absl::StatusOr<SockAddr> UdsAddress(const std::string& path, bool abstract) {
   SockAddr out;
   sockaddr_un* un = reinterpret_cast<sockaddr_un*>(&out.storage);
   un->sun_family = AF_UNIX;
-  if (path.size() > kMaxUdsPathLength || path.empty()) {
+  const size_t max = abstract ? kMaxAbstractNameLength : kMaxUdsPathLength;
+  if (path.size() > max || path.empty()) {
     return ToAbslStatus(StatusCode::kInvalidAddress, "bad UDS path length");
   }
-  std::memcpy(un->sun_path, path.data(), path.size());
-  if (path[0] == '@') un->sun_path[0] = '\0';  // Linux abstract name
-  out.length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) +
-                                      path.size() + (path[0] == '@' ? 0 : 1));
+  const size_t offset = abstract ? 1 : 0;
+  if (abstract) un->sun_path[0] = '\0';
+  std::memcpy(un->sun_path + offset, path.data(), path.size());
+  out.length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + offset +
+                                      path.size() + (abstract ? 0 : 1));
   out.family = AF_UNIX;
   return out;
 }
@@ -55,7 +59,7 @@ absl::StatusOr<SockAddr> UdsAddress(const std::string& path) {
 absl::StatusOr<SockAddr> SocketAddressOf(const Address& address,
                                          const std::string& path) {
   if (address.transport == Address::Transport::kTcp) return ResolveTcp(address);
-  return UdsAddress(path);
+  return UdsAddress(path, address.abstract);
 }
 
 // An AF_UNIX stream's queue toward its peer is bounded by the sender's send
@@ -134,7 +138,7 @@ absl::StatusOr<Socket> Socket::Listen(const Address& address) {
   if (!resolved.ok()) return resolved.status();
   const SockAddr& sa = *resolved;
   std::string unlink_path;
-  if (uds && path[0] != '@') {
+  if (uds && !address.abstract) {
     ::unlink(path.c_str());  // a stale file from an earlier listener
     unlink_path = path;
   }
@@ -187,7 +191,8 @@ absl::StatusOr<Address> Socket::LocalAddress() const {
     a.transport = Address::Transport::kUds;
     const size_t n = len - offsetof(sockaddr_un, sun_path);
     if (n > 0 && un->sun_path[0] == '\0') {
-      a.path = "@" + std::string(un->sun_path + 1, n - 1);
+      a.abstract = true;
+      a.path = std::string(un->sun_path + 1, n - 1);
     } else {
       a.path = std::string(un->sun_path, strnlen(un->sun_path, n));
     }

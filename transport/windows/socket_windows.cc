@@ -71,11 +71,11 @@ absl::StatusOr<SockAddr> ResolveTcp(const Address& address) {
 }
 
 // Windows has no abstract names: a UDS address is a filesystem path.
-absl::StatusOr<SockAddr> UdsAddress(const std::string& path) {
+absl::StatusOr<SockAddr> UdsAddress(const std::string& path, bool abstract) {
   if (path.empty() || path.size() > kMaxUdsPathLength) {
     return ToAbslStatus(StatusCode::kInvalidAddress, "bad UDS path length");
   }
-  if (path[0] == '@') {
+  if (abstract) {
     return ToAbslStatus(StatusCode::kInvalidAddress,
                         "abstract UDS names exist only on Linux");
   }
@@ -94,7 +94,7 @@ absl::StatusOr<SockAddr> UdsAddress(const std::string& path) {
 absl::StatusOr<SockAddr> SocketAddressOf(const Address& address,
                                          const std::string& path) {
   if (address.transport == Address::Transport::kTcp) return ResolveTcp(address);
-  return UdsAddress(path);
+  return UdsAddress(path, address.abstract);
 }
 
 SOCKET NewSocket(int family) {
@@ -193,7 +193,8 @@ absl::StatusOr<Socket> Socket::Listen(const Address& address) {
   const auto h = static_cast<SOCKET>(s.handle_);
   if (sa.family != AF_UNIX) {
     // Windows' SO_REUSEADDR lets a second listener bind the same port, which
-    // PROTOCOL.md asks for (Linux needs SO_REUSEPORT for that).
+    // docs/protocol.md, Addresses, asks for (Linux needs SO_REUSEPORT for
+    // that).
     const BOOL one = TRUE;
     setsockopt(h, SOL_SOCKET, SO_REUSEADDR, reinterpret_cast<const char*>(&one),
                sizeof(one));
