@@ -144,7 +144,11 @@ bool Reactor::Consume(ChannelToken token, Channel& ch, const uint8_t* data,
         }
         ch.large_bodies =
             ch.decoder.pending_header().body_length >= kDirectReadMin;
-        ch.decoder.Provide(std::move(m));
+        // An incomplete frame grows its message as its bytes arrive: a peer
+        // that announces a large frame and stalls holds only what it sent.
+        ch.decoder.Provide(std::move(m),
+                           completes ? FrameDecoder::Reserve::kWhole
+                                     : FrameDecoder::Reserve::kAsItArrives);
         break;
       }
       case FrameDecoder::State::kFrameReady: {
