@@ -14,6 +14,7 @@ ChannelState::Deadline ChannelState::deadline() const {
     case Phase::kCrossedAnswered:
     case Phase::kCrossedPeerDone:
     case Phase::kSignalled:
+    case Phase::kDraining:
       return Deadline::kBye;
     default:
       return Deadline::kNone;

@@ -27,7 +27,8 @@
 //                    awaited; bye deadline
 //   kSignalled       our ByeSignal (oob=0) is queued: nothing more is sent,
 //                    the peer's close is awaited; bye deadline
-//   kDraining        the last frame is queued: close once it is written
+//   kDraining        the last frame is queued: close once it is written;
+//                    bye deadline (a peer that stops reading cannot hold it)
 //   kClosed          terminal; every later event is ignored
 //
 // Transition table (phase x event -> next phase, action). "close(r)" closes

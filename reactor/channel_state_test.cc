@@ -43,7 +43,7 @@ void ForEachSequence(int length, Visit visit) {
 bool WaitsForThePeerToClose(Phase p) {
   return p == Phase::kByeSent || p == Phase::kByeCrossed ||
          p == Phase::kCrossedAnswered || p == Phase::kCrossedPeerDone ||
-         p == Phase::kSignalled;
+         p == Phase::kSignalled || p == Phase::kDraining;
 }
 
 TEST(ChannelState, EveryOrderOfEventsClosesAtMostOnceAndKeepsItsRules) {

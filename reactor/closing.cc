@@ -39,13 +39,16 @@ void Reactor::SweepDeadlines() {
     if (ch->clock.kind() != ch->state.deadline()) {
       ch->clock.Start(ch->state.deadline(), now);
     }
-    // A frame the engine holds back for want of pool messages is not the
-    // peer's delay; one waiting for a partial-frame slot is incomplete all
-    // the same (its peer has not sent it whole).
+    // While the engine holds reading back for want of pool messages, the
+    // wait is not the peer's doing: every clock stands still. A channel
+    // waiting for a partial-frame slot has read all its peer sent of the
+    // frame (ReadHeldFrame), so that frame is incomplete all the same.
+    const bool engine_holds = ch->hold == Channel::Hold::kPoolEmpty;
     const bool mid_frame =
         ch->hold == Channel::Hold::kPartialCap ||
         (ch->hold == Channel::Hold::kNone && !ch->decoder.at_frame_boundary());
-    if (ch->clock.Overdue(timeouts_, ch->frames_in, mid_frame, now)) {
+    if (ch->clock.Overdue(timeouts_, ch->frames_in, mid_frame, engine_holds,
+                          now)) {
       counters_.Timeout();
       OnChannelEvent(token, *ch, ChannelState::Event::kDeadline);
     }

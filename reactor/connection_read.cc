@@ -43,6 +43,7 @@ ChannelState::Event ArrivedEvent(OpCode op) {
 }  // namespace
 
 bool Reactor::ReadFrom(ChannelToken token, Channel& ch) {
+  if (ch.hold == Channel::Hold::kPartialCap) return ReadHeldFrame(token, ch);
   IoResult r;
   for (int i = 0; i < kReadsPerEvent; ++i) {
     if (ch.starved()) return true;
@@ -88,9 +89,12 @@ bool Reactor::Consume(ChannelToken token, Channel& ch, const uint8_t* data,
       case FrameDecoder::State::kNeedMessage: {
         // A frame whose bytes are all at hand completes in this call; any
         // other stays incomplete for a while and takes one of the pool
-        // messages incomplete frames may hold, or waits for one.
+        // messages incomplete frames may hold, or waits for one, behind the
+        // channels already waiting (first come, first served).
         const bool completes = ch.decoder.FrameBytesMissing() <= size - pos;
-        const bool capped = !completes && partials_ >= partial_cap_;
+        const bool capped =
+            !completes && (partials_ >= partial_cap_ ||
+                           (!capped_.empty() && !serving_capped_));
         MessagePtr m;
         if (!capped) {
           if (spare_.empty()) {
@@ -102,17 +106,22 @@ bool Reactor::Consume(ChannelToken token, Channel& ch, const uint8_t* data,
                 spare_);
           }
           m = spare_.PopFront();
-          // The pool is empty, and this group's application waits for
-          // nothing: the frame comes from its reserve (at most one per
-          // blocking wait), so no group is starved by messages that other
-          // groups leave unread.
-          if (m == nullptr && completes && ch.group->TakeReserve()) {
-            m = Message::Create();
-          }
+        }
+        bool reserve = false;
+        if (m == nullptr && !capped) {
+          // The pool is empty: if this group's application waits for
+          // nothing, the frame goes into the group's reserve message (one
+          // per group), so that no group is starved by messages other
+          // groups leave unread. Published before the look, against the
+          // waiter's on_block (seq_cst on both sides).
+          has_starved_.store(true, std::memory_order_seq_cst);
+          m = ch.group->TakeReserve();
+          reserve = m != nullptr;
         }
         if (m == nullptr) {
-          // Held back: keep the rest, stop reading, tell the application
-          // once if the pool is what it waits for.
+          // Held back: keep the rest, stop reading (a capped channel reads
+          // on, its frame's bytes only), and tell the application once if
+          // the pool is what it waits for.
           if (from_pending) {
             ch.pending_pos = (data + pos) - ch.pending_input.data();
           } else {
@@ -126,11 +135,11 @@ bool Reactor::Consume(ChannelToken token, Channel& ch, const uint8_t* data,
             } else {
               ch.hold = Channel::Hold::kPoolEmpty;
               starved_.push_back(token);
-              has_starved_.store(true, std::memory_order_relaxed);
             }
             UpdateInterest(token, ch);
           }
-          if (!capped && !ch.pool_empty_reported) {
+          // Not for a connection the application has not heard of yet.
+          if (!capped && !ch.pool_empty_reported && ch.state.Known()) {
             ch.pool_empty_reported = true;
             deliveries_.Deliver(
                 ch.group,
@@ -138,7 +147,7 @@ bool Reactor::Consume(ChannelToken token, Channel& ch, const uint8_t* data,
           }
           return true;
         }
-        if (!completes) {
+        if (!completes && !reserve) {
           ch.holds_partial = true;
           ++partials_;
         }
@@ -221,22 +230,60 @@ void Reactor::ResumeCapped() {
   while (partials_ < partial_cap_ && !capped_.empty()) {
     const ChannelToken token = capped_.front();
     capped_.pop_front();
-    if (Channel* ch = channels_.Find(token)) Resume(token, *ch);
+    Channel* ch = channels_.Find(token);
+    // Gone, or its frame came whole meanwhile (ReadHeldFrame).
+    if (ch == nullptr || ch->hold != Channel::Hold::kPartialCap) continue;
+    // The slot is this channel's, ahead of those still waiting.
+    serving_capped_ = true;
+    Resume(token, *ch);
+    serving_capped_ = false;
   }
 }
 
-void Reactor::Resume(ChannelToken token, Channel& ch) {
+bool Reactor::Resume(ChannelToken token, Channel& ch) {
   const Channel::Hold was = ch.hold;
   ch.hold = Channel::Hold::kNone;
   if (!Consume(token, ch, ch.pending_input.data() + ch.pending_pos,
                ch.pending_input.size() - ch.pending_pos,
                /*from_pending=*/true)) {
-    return;
+    return false;
   }
-  if (ch.starved())
-    return;  // held again: Consume kept the rest and re-queued it
+  if (ch.starved()) return true;  // held again: Consume kept the rest
   if (was == Channel::Hold::kPoolEmpty) ch.pool_empty_reported = false;
   UpdateInterest(token, ch);
+  return true;
+}
+
+bool Reactor::ReadHeldFrame(ChannelToken token, Channel& ch) {
+  // The frame's header is decoded; what follows it is kept in pending_input.
+  const size_t missing = ch.decoder.FrameBytesMissing();
+  size_t have = ch.pending_input.size() - ch.pending_pos;
+  const size_t want =
+      std::min(missing - std::min(missing, have), read_buffer_.size());
+  if (want > 0) {
+    const IoResult r = ch.stream->ReadSome(
+        absl::MakeSpan(read_buffer_.data(), want), absl::Span<uint8_t>());
+    switch (r.kind) {
+      case IoResult::Kind::kDone:
+        break;
+      case IoResult::Kind::kWouldBlock:
+        return true;
+      case IoResult::Kind::kClosed:
+        return OnChannelEvent(token, ch, ChannelState::Event::kPeerEofMidFrame);
+      case IoResult::Kind::kError:
+        return OnChannelEvent(token, ch, ChannelState::Event::kRecvError);
+    }
+    counters_.BytesIn(r.bytes);
+    ch.pending_input.erase(ch.pending_input.begin(),
+                           ch.pending_input.begin() + ch.pending_pos);
+    ch.pending_pos = 0;
+    ch.pending_input.insert(ch.pending_input.end(), read_buffer_.data(),
+                            read_buffer_.data() + r.bytes);
+    have += r.bytes;
+  }
+  // Whole now: decoded at once, into an ordinary pool message.
+  if (have >= missing) return Resume(token, ch);
+  return true;
 }
 
 void Reactor::ReleasePartial(Channel& ch) {

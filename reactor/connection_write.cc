@@ -147,7 +147,8 @@ void Reactor::UpdateInterest(ChannelToken token, Channel& ch) {
   } else if (ch.state.phase() == ChannelState::Phase::kConnecting) {
     interest = kInterestWrite;
   } else {
-    if (!ch.starved()) interest |= kInterestRead;
+    // A channel waiting for a partial-frame slot still reads its frame.
+    if (ch.hold != Channel::Hold::kPoolEmpty) interest |= kInterestRead;
     if (!ch.encoder.empty() ||
         (!ch.send_queue.empty() &&
          ch.state.MayEncode(ch.send_queue.front()->header().op_code))) {

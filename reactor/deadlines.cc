@@ -25,7 +25,12 @@ absl::Duration Timeouts::SweepInterval() const {
 }
 
 bool ChannelClock::Overdue(const Timeouts& timeouts, uint64_t frames,
-                           bool mid_frame, SteadyTime now) {
+                           bool mid_frame, bool engine_holds, SteadyTime now) {
+  if (engine_holds) {
+    since_ = now;
+    partial_ = false;
+    return false;
+  }
   switch (kind_) {
     case ChannelState::Deadline::kHandshake:
       if (Passed(since_, timeouts.handshake, now)) return true;

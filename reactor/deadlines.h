@@ -51,9 +51,11 @@ class ChannelClock {
   // At a sweep: whether a deadline has passed. `frames` counts the frames the
   // channel has received so far and `mid_frame` says whether one is partly
   // received (false while the engine itself holds reading back, as when the
-  // pool is empty: then the wait is not the peer's doing).
+  // pool is empty: then the wait is not the peer's doing). While
+  // `engine_holds`, every clock stands still: it restarts when the engine
+  // reads again.
   bool Overdue(const Timeouts& timeouts, uint64_t frames, bool mid_frame,
-               SteadyTime now);
+               bool engine_holds, SteadyTime now);
 
  private:
   ChannelState::Deadline kind_ = ChannelState::Deadline::kNone;

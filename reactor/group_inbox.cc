@@ -9,13 +9,21 @@
 
 namespace tofu {
 
+GroupInbox::GroupInbox(uint64_t id, absl::Duration spin,
+                       std::function<void()> on_block)
+    : id_(id), spin_(spin), on_block_(std::move(on_block)) {
+  // A reserve message back (its frame read and dropped, or its channel
+  // closed mid-frame) may be what a still-blocked group needs again.
+  if (on_block_) reserve_.SetRefillCallback(on_block_);
+}
+
 bool GroupInbox::Append(MessageQueue& batch, bool* closed) {
   absl::MutexLock lock(&mu_);
   *closed = closed_;
   if (closed_) return false;
   queue_.Splice(batch);
   nonempty_.store(true, std::memory_order_release);
-  blocked_.store(false, std::memory_order_release);
+  blocked_.store(false, std::memory_order_seq_cst);
   return waiting_;
 }
 
@@ -48,13 +56,13 @@ absl::StatusOr<MessagePtr> GroupInbox::Wait(absl::Duration timeout) {
                                       ? absl::InfiniteFuture()
                                       : absl::Now() + timeout;
       waiting_ = true;
-      blocked_.store(true, std::memory_order_release);
+      blocked_.store(true, std::memory_order_seq_cst);
       if (on_block_) on_block_();
       while (queue_.empty() && !closed_) {
         if (ready_.WaitWithDeadline(&mu_, deadline)) break;  // timed out
       }
       waiting_ = false;
-      blocked_.store(false, std::memory_order_release);
+      blocked_.store(false, std::memory_order_seq_cst);
     }
     if (!closed_) {
       taken_.Swap(queue_);

@@ -12,6 +12,7 @@
 #include "absl/time/time.h"
 #include "message/message.h"
 #include "message/message_queue.h"
+#include "pool/message_pool.h"
 
 namespace tofu {
 
@@ -25,11 +26,11 @@ class GroupInbox {
   // message that arrives meanwhile is taken without a thread wake-up.
   // `on_block` runs each time a Wait is about to sleep on an empty inbox (on
   // the waiting thread, with the inbox's lock held: it must be quick and must
-  // not call into the inbox); the engine uses it to give a group that waits
-  // for nothing a frame from its reserve.
+  // not call into the inbox), and when the group's reserve message comes back;
+  // the engine uses it to give a group that waits for nothing a frame from
+  // its reserve.
   explicit GroupInbox(uint64_t id, absl::Duration spin = absl::ZeroDuration(),
-                      std::function<void()> on_block = nullptr)
-      : id_(id), spin_(spin), on_block_(std::move(on_block)) {}
+                      std::function<void()> on_block = nullptr);
 
   uint64_t id() const { return id_; }
 
@@ -50,13 +51,20 @@ class GroupInbox {
   bool closed() const;
   // Whether the application is blocked in Wait with nothing queued for it:
   // it cannot make progress until the engine delivers something. Any thread.
-  bool blocked() const { return blocked_.load(std::memory_order_acquire); }
-  // True once per blocking Wait: the engine may then give the group one frame
-  // from outside the pool (its reserve), so that a group whose application
-  // waits for nothing is never starved by messages other groups leave unread.
-  // Bounds the reserve to one frame per group between two blocking Waits.
-  bool TakeReserve() {
-    return blocked_.exchange(false, std::memory_order_acq_rel);
+  // Sequentially consistent, with the engine's "channels are starved" flag
+  // read by on_block: either the engine sees the waiter blocked, or the
+  // waiter's on_block sees channels starved.
+  bool blocked() const { return blocked_.load(std::memory_order_seq_cst); }
+  // The group's reserve: one message of its own, outside the engine's pool,
+  // for the engine to read a frame into while the application is blocked on
+  // an empty inbox and the pool has none idle, so that a group whose
+  // application waits for nothing is never starved by messages other groups
+  // leave unread. Null unless blocked() and the reserve message is back (at
+  // most one is out at a time: the bound is one message per group). Called by
+  // the engine's loop only.
+  MessagePtr TakeReserve() {
+    if (!blocked()) return nullptr;
+    return reserve_.Get(AllocationStrategy::kPoolOnly);
   }
 
  private:
@@ -69,6 +77,7 @@ class GroupInbox {
   const uint64_t id_;
   const absl::Duration spin_;
   const std::function<void()> on_block_;
+  MessagePool reserve_{PoolOptions{.initial = 1, .max = 1}};
   mutable absl::Mutex mu_;
   absl::CondVar ready_;
   MessageQueue queue_ ABSL_GUARDED_BY(mu_);

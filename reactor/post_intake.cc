@@ -29,8 +29,11 @@ absl::StatusOr<std::shared_ptr<GroupInbox>> Reactor::CreateGroup() {
   // held back may be the one they hold up: retry them (see reserve_due_).
   auto group = std::make_shared<GroupInbox>(
       next_group_id_.fetch_add(1), receive_spin_, [this] {
-        if (!has_starved_.load(std::memory_order_relaxed)) return;
-        reserve_due_.store(true, std::memory_order_relaxed);
+        // seq_cst: pairs with the loop's store of has_starved_ before it
+        // looks at blocked(), and with its clearing of wake_pending_ before
+        // it reads reserve_due_ (Wake's load).
+        if (!has_starved_.load(std::memory_order_seq_cst)) return;
+        reserve_due_.store(true, std::memory_order_seq_cst);
         Wake();
       });
   if (!posts_.AddGroup(group)) {
@@ -226,7 +229,7 @@ void Reactor::Dispatch(Posted& posted) {
   const bool answer_only = op == OpCode::kByeResponse &&
                            !ch->state.MayEncode(OpCode::kRequest) &&
                            ch->state.MayEncode(OpCode::kByeResponse);
-  if (header.oob) {
+  if (header.oob && ch->state.MayEncode(OpCode::kRequest)) {
     RequeueUnstarted(*ch);
     ch->send_queue.PushFront(std::move(message));
   } else if (answer_only) {

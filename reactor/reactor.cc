@@ -85,7 +85,7 @@ void Reactor::Wake() {
   // line the I/O thread also writes. A stale true is harmless: every waker
   // publishes its work under a lock (the post lock, or the pool's for refills)
   // that the loop takes after it clears the flag, so the loop sees the work.
-  if (wake_pending_.load(std::memory_order_acquire)) return;
+  if (wake_pending_.load(std::memory_order_seq_cst)) return;
   if (!wake_pending_.exchange(true, std::memory_order_acq_rel))
     notifier_->Notify();
 }
@@ -156,7 +156,7 @@ bool Reactor::RunOnce(absl::Duration timeout, bool skip_if_idle) {
       notifier_->Drain();
       // Cleared before the queue is drained below, so a post after the drain
       // wakes us.
-      wake_pending_.store(false, std::memory_order_release);
+      wake_pending_.store(false, std::memory_order_seq_cst);
     } else {
       HandleEvent(event);
     }
@@ -176,7 +176,7 @@ bool Reactor::RunOnce(absl::Duration timeout, bool skip_if_idle) {
 }
 
 void Reactor::FinishIteration() {
-  const bool reserve = reserve_due_.exchange(false, std::memory_order_relaxed);
+  const bool reserve = reserve_due_.exchange(false, std::memory_order_seq_cst);
   if (!starved_.empty() && (reserve || ResumeDue())) ResumeStarved();
   if (!capped_.empty() && partials_ < partial_cap_) ResumeCapped();
   if (sweeping_.load(std::memory_order_relaxed)) {

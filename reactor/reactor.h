@@ -193,8 +193,15 @@ class Reactor {
   void ResumeStarved() ABSL_EXCLUSIVE_LOCKS_REQUIRED(io_mu_);
   // Resumes channels waiting in capped_ while partial-frame slots are free.
   void ResumeCapped() ABSL_EXCLUSIVE_LOCKS_REQUIRED(io_mu_);
-  // Decodes what a held-back channel kept, and reads on if it may.
-  void Resume(ChannelToken token, Channel& ch)
+  // Decodes what a held-back channel kept, and reads on if it may; false when
+  // the channel was closed.
+  bool Resume(ChannelToken token, Channel& ch)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(io_mu_);
+  // A channel waiting for a partial-frame slot reads on, its frame's bytes
+  // only: a frame the peer has sent whole is then decoded at once into an
+  // ordinary pool message, and only a frame really incomplete waits (under
+  // the frame deadline). False when the channel was closed.
+  bool ReadHeldFrame(ChannelToken token, Channel& ch)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(io_mu_);
   // The frame being received no longer holds a partial-frame pool message.
   void ReleasePartial(Channel& ch) ABSL_EXCLUSIVE_LOCKS_REQUIRED(io_mu_);
@@ -322,8 +329,9 @@ class Reactor {
   // 3. The locks inside channels_ (ChannelTable), each GroupInbox and pool_
   //    (MessagePool): each is taken and released within one call of its
   //    class, under either lock above or none, and none of them calls back
-  //    into the reactor with its lock held, except the pool's refill callback,
-  //    which only calls Wake (atomics and the notifier).
+  //    into the reactor with its lock held, except the pool's refill callback
+  //    and a GroupInbox's on_block (also its reserve's refill callback), which
+  //    only touch atomics and call Wake (atomics and the notifier).
   // The compiler checks the first two (ABSL_ACQUIRED_BEFORE, with
   // -Wthread-safety-beta); the third are private to their classes, which
   // never take another lock while holding theirs.
@@ -347,6 +355,8 @@ class Reactor {
   size_t partials_ ABSL_GUARDED_BY(io_mu_) = 0;
   size_t partial_cap_ = 1;  // set in the constructor
   std::deque<ChannelToken> capped_ ABSL_GUARDED_BY(io_mu_);
+  // ResumeCapped is giving the front of capped_ its slot.
+  bool serving_capped_ ABSL_GUARDED_BY(io_mu_) = false;
   // Deadlines on peers; swept every sweep_interval_ while connections exist.
   // Off in a driven reactor unless a test sets them.
   Timeouts timeouts_ ABSL_GUARDED_BY(io_mu_){
