@@ -481,9 +481,10 @@ void Worker::FillWindow(Conn& c, MessagePtr spare) {
     h.more = false;
     h.oob = false;
     m->text_headers().Clear();
+    const Clock::time_point filling = Clock::now();
     FillPayload(c.next_seq, static_cast<size_t>(spec_.size), m->body());
     const Clock::time_point filled = Clock::now();
-    totals_.verify_time += absl::FromChrono(filled - now);
+    totals_.verify_time += absl::FromChrono(filled - filling);
     if (echo()) c.sent_at[c.next_seq % window] = filled;
     ++c.next_seq;
     if (!Post(c, m, echo() ? "Request" : "stream Signal")) return;
