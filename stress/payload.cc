@@ -40,6 +40,7 @@ void Fill(uint64_t seed, uint8_t* p, size_t n) {
   for (size_t k = 0; k < words; ++k) {
     absl::little_endian::Store64(p + 8 * k, seed + k * kStep);
   }
+  if (n % 8 == 0) return;  // and p may be null when n is 0
   uint8_t tail[8];
   absl::little_endian::Store64(tail, seed + words * kStep);
   std::memcpy(p + 8 * words, tail, n % 8);
