@@ -341,12 +341,15 @@ void Worker::OnResponse(Conn& c, MessagePtr m) {
                       " while waiting for ", Waiting(c)));
     return;
   }
-  if (absl::Status s = c.verifier->Check(h.message_id, m->body().view());
-      !s.ok()) {
-    Fail(absl::StrCat(Name(c), ": response ", s.message()));
+  const Clock::time_point checking = Clock::now();
+  const absl::Status checked =
+      c.verifier->Check(h.message_id, m->body().view());
+  const Clock::time_point now = Clock::now();
+  totals_.verify_time += absl::FromChrono(now - checking);
+  if (!checked.ok()) {
+    Fail(absl::StrCat(Name(c), ": response ", checked.message()));
     return;
   }
-  const Clock::time_point now = Clock::now();
   totals_.rtt.Record(
       absl::FromChrono(now - c.sent_at[h.message_id % c.sent_at.size()]));
   ++c.answered;
@@ -478,8 +481,11 @@ void Worker::FillWindow(Conn& c, MessagePtr spare) {
     h.more = false;
     h.oob = false;
     m->text_headers().Clear();
+    const Clock::time_point filling = Clock::now();
     FillPayload(c.next_seq, static_cast<size_t>(spec_.size), m->body());
-    if (echo()) c.sent_at[c.next_seq % window] = now;
+    const Clock::time_point filled = Clock::now();
+    totals_.verify_time += absl::FromChrono(filled - filling);
+    if (echo()) c.sent_at[c.next_seq % window] = filled;
     ++c.next_seq;
     if (!Post(c, m, echo() ? "Request" : "stream Signal")) return;
     now = Clock::now();
@@ -582,6 +588,7 @@ ClientTotals RunClients(const ClientPlan& plan,
     totals.violations.Merge(t.violations);
     totals.rtt.Merge(t.rtt);
     totals.setup.Merge(t.setup);
+    totals.verify_time += t.verify_time;
     if (w->start().has_value()) start = w->start();
     if (w->last_data().has_value() && (!end || *w->last_data() > *end)) {
       end = w->last_data();

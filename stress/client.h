@@ -4,7 +4,7 @@
 // The client half of one sweep point (stress/stress_protocol.h): an engine of
 // its own, `client_threads` threads with one channel group each, and
 // `connections` connections spread over them. Every message sent carries its
-// sequence number (message_id) and a checksummed body; every Response is
+// sequence number (message_id) and a self-checking body; every Response is
 // verified (order, duplicates, loss, corruption); every connection must end
 // with ByeRequest, a ByeResponse confirming what the server verified, and
 // channel_closed.
@@ -42,6 +42,9 @@ struct ClientTotals {
   Violations violations;
   LatencyHistogram rtt;    // echo
   LatencyHistogram setup;  // HelloRequest posted -> HelloResponse
+  // Wall time the client threads spent filling bodies (FillPayload) and
+  // checking Responses (SequenceVerifier::Check), summed over the threads.
+  absl::Duration verify_time = absl::ZeroDuration();
   // The measured phase: from the moment every connection was up (churn: from
   // the start) to the last verified message (stream: the last ByeResponse;
   // churn: the last close).

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "stress/platform.h"
 #include "tofu/tofu.h"
 
 namespace tofu::stress {
@@ -59,19 +60,25 @@ class ApiEnd final : public LinkEnd {
   ChannelGroup& group_;
 };
 
-// Each engine's pool has `server_pool` and `client_pool` messages.
+// Each engine's pool has `server_pool` and `client_pool` messages; without
+// `spin`, neither engine's threads spin before they sleep.
 absl::StatusOr<Link> Connect(BenchTransport transport, uint16_t server_pool,
-                             uint16_t client_pool) {
+                             uint16_t client_pool, bool spin = true) {
   Link link;
-  absl::StatusOr<std::unique_ptr<Engine>> server = Engine::Create(Options{
-      .initial_pool_messages = server_pool, .max_pool_messages = server_pool});
+  auto options = [spin](uint16_t pool) {
+    Options o{.initial_pool_messages = pool, .max_pool_messages = pool};
+    if (!spin) o.receive_spin = o.io_spin = absl::ZeroDuration();
+    return o;
+  };
+  absl::StatusOr<std::unique_ptr<Engine>> server =
+      Engine::Create(options(server_pool));
   if (!server.ok()) return server.status();
   link.server = std::move(*server);
   absl::StatusOr<std::unique_ptr<ChannelGroup>> sg = link.server->CreateGroup();
   if (!sg.ok()) return sg.status();
   link.server_group = std::move(*sg);
-  absl::StatusOr<std::unique_ptr<Engine>> client = Engine::Create(Options{
-      .initial_pool_messages = client_pool, .max_pool_messages = client_pool});
+  absl::StatusOr<std::unique_ptr<Engine>> client =
+      Engine::Create(options(client_pool));
   if (!client.ok()) return client.status();
   link.client = std::move(*client);
   absl::StatusOr<std::unique_ptr<ChannelGroup>> cg = link.client->CreateGroup();
@@ -173,6 +180,7 @@ absl::StatusOr<ThroughputResult> EngineThroughput(BenchTransport transport,
 
   const std::string payload(body, 'x');
   const absl::Time start = absl::Now();
+  const CpuTime cpu_start = ProcessCpuTime();
   absl::Status sender_status;
   for (uint64_t i = 0; i < messages && sender_status.ok(); ++i) {
     if (i % step == 0) {
@@ -189,15 +197,16 @@ absl::StatusOr<ThroughputResult> EngineThroughput(BenchTransport transport,
   }
   receiver.join();
   const absl::Duration elapsed = absl::Now() - start;
+  const absl::Duration cpu = ProcessCpuTime().total() - cpu_start.total();
   if (!sender_status.ok()) return sender_status;
   if (!receiver_status.ok()) return receiver_status;
-  return ThroughputResult{messages, elapsed};
+  return ThroughputResult{messages, elapsed, cpu};
 }
 
-absl::StatusOr<LatencySummary> EnginePingPong(BenchTransport transport,
-                                              size_t body,
-                                              uint64_t round_trips) {
-  absl::StatusOr<Link> link = Connect(transport, 64, 64);
+absl::StatusOr<PingPongResult> EnginePingPong(BenchTransport transport,
+                                              size_t body, uint64_t round_trips,
+                                              bool spin) {
+  absl::StatusOr<Link> link = Connect(transport, 64, 64, spin);
   if (!link.ok()) return link.status();
   absl::Status echo_status;
   std::thread echo([&] {
@@ -214,6 +223,7 @@ absl::StatusOr<LatencySummary> EnginePingPong(BenchTransport transport,
   const std::string payload(body, 'x');
   LatencyHistogram rtt;
   absl::Status status;
+  const CpuTime cpu_start = ProcessCpuTime();
   for (uint64_t i = 0; i < round_trips && status.ok(); ++i) {
     const absl::Time start = absl::Now();
     MessagePtr m = link->client->Get(AllocationStrategy::kAlways);
@@ -231,6 +241,9 @@ absl::StatusOr<LatencySummary> EnginePingPong(BenchTransport transport,
     }
     rtt.Record(absl::Now() - start);
   }
+  // The echo thread has answered the last Request: nothing of the timed
+  // exchange is left to run.
+  const absl::Duration cpu = ProcessCpuTime().total() - cpu_start.total();
   link->server_group->Destroy();  // releases the echo thread on failure
   echo.join();
   if (!status.ok()) return status;
@@ -238,7 +251,7 @@ absl::StatusOr<LatencySummary> EnginePingPong(BenchTransport transport,
       StatusCodeOf(echo_status) != StatusCode::kShutdownStarted) {
     return echo_status;
   }
-  return rtt.Summary();
+  return PingPongResult{round_trips, rtt.Summary(), cpu};
 }
 
 }  // namespace tofu::stress

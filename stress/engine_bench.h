@@ -56,10 +56,13 @@ absl::StatusOr<ThroughputResult> EngineThroughput(BenchTransport transport,
                                                   uint16_t receiver_pool = 0);
 
 // `round_trips` Requests, one in flight, each answered by the peer's
-// application with a Response carrying the same body.
-absl::StatusOr<LatencySummary> EnginePingPong(BenchTransport transport,
-                                              size_t body,
-                                              uint64_t round_trips);
+// application with a Response carrying the same body. With `spin` both
+// engines have the default receive_spin and io_spin (waiting threads spin
+// before they sleep); without it both are zero, so every wait sleeps in the
+// kernel, as for an application that cannot afford a busy core.
+absl::StatusOr<PingPongResult> EnginePingPong(BenchTransport transport,
+                                              size_t body, uint64_t round_trips,
+                                              bool spin = true);
 
 }  // namespace tofu::stress
 

@@ -15,6 +15,7 @@
 #include "reactor/poller.h"
 #include "reactor/reactor.h"
 #include "stress/engine_bench.h"
+#include "stress/platform.h"
 #include "transport/stream.h"
 
 namespace tofu::stress {
@@ -145,6 +146,7 @@ absl::StatusOr<ThroughputResult> EngineOneThread(BenchTransport transport,
   absl::StatusOr<Link> link = Connect(transport, body);
   if (!link.ok()) return link.status();
   const absl::Time start = absl::Now();
+  const CpuTime cpu_start = ProcessCpuTime();
   uint64_t posted = 0;
   uint64_t counted = 0;
   for (int stalled = 0; counted < messages;) {
@@ -163,7 +165,8 @@ absl::StatusOr<ThroughputResult> EngineOneThread(BenchTransport transport,
           absl::StrCat("stalled at ", counted, " of ", messages, " messages"));
     }
   }
-  return ThroughputResult{messages, absl::Now() - start};
+  return ThroughputResult{messages, absl::Now() - start,
+                          ProcessCpuTime().total() - cpu_start.total()};
 }
 
 absl::StatusOr<ThroughputResult> EngineTwoThreads(BenchTransport transport,
@@ -178,6 +181,7 @@ absl::StatusOr<ThroughputResult> EngineTwoThreads(BenchTransport transport,
   // The receiver's thread's own until it is joined.
   absl::Status receiver_status;
   const absl::Time start = absl::Now();
+  const CpuTime cpu_start = ProcessCpuTime();
   std::thread receiver([&] {
     uint64_t n = 0;
     absl::Time progress = absl::Now();
@@ -217,9 +221,10 @@ absl::StatusOr<ThroughputResult> EngineTwoThreads(BenchTransport transport,
   }
   receiver.join();
   const absl::Time end = absl::Now();
+  const absl::Duration cpu = ProcessCpuTime().total() - cpu_start.total();
   if (!sender_status.ok()) return sender_status;
   if (!receiver_status.ok()) return receiver_status;
-  return ThroughputResult{messages, end - start};
+  return ThroughputResult{messages, end - start, cpu};
 }
 
 }  // namespace tofu::stress

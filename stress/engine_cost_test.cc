@@ -7,6 +7,7 @@
 #include <tuple>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "gtest/gtest.h"
 #include "stress/raw_baseline.h"
 
@@ -38,7 +39,9 @@ TEST_P(EngineCostTest, CountsEveryMessage) {
     const uint64_t messages = body > 1024 ? 200 : 20000;
     absl::StatusOr<ThroughputResult> r =
         mode.measure(transport, body, messages);
-    EXPECT_TRUE(r.ok()) << body << " B: " << r.status();
+    ASSERT_TRUE(r.ok()) << body << " B: " << r.status();
+    EXPECT_EQ(r->messages, messages);
+    EXPECT_GT(r->cpu, absl::ZeroDuration()) << body << " B";
   }
 }
 

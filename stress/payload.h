@@ -3,12 +3,20 @@
 
 // Self-checking message bodies for the examples and the stress sweep.
 //
-// A body of `size` bytes that is at least kMinCheckedSize long carries its
-// sequence number (8 bytes, little-endian), then a 32-bit FNV-1a checksum of
-// everything after it, then bytes derived from the sequence number. A reader
-// can therefore tell a corrupted body (bad checksum) from one that arrived out
-// of order (good checksum, unexpected sequence number). Shorter bodies hold
-// only the derived bytes. Pure functions; thread-safe.
+// Every byte of a body is a function of its sequence number, the body's size
+// and the byte's position, so a reader compares the whole body against what it
+// must be: any changed byte is caught (not merely most of them, as with a
+// checksum), and so is a body of another message or of another length. A body
+// of `size` bytes that is at least kMinCheckedSize long carries its sequence
+// number (8 bytes, little-endian), then a 32-bit check of that number and the
+// size, then filler words derived from both. A reader can therefore tell a
+// corrupted body (bad check or filler) from one that arrived out of order
+// (intact, unexpected sequence number). Shorter bodies hold only filler bytes
+// derived from the sequence number the reader expects.
+//
+// Filling and reading go a 64-bit word at a time, at about the speed of a
+// memory copy (a 64 KiB body in a few microseconds), so the sweep measures the
+// engine rather than its own verification. Pure functions; thread-safe.
 
 #include <cstddef>
 #include <cstdint>

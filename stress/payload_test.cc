@@ -1,5 +1,8 @@
 #include "stress/payload.h"
 
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 
 namespace tofu {
@@ -39,6 +42,41 @@ TEST(Payload, EveryFlippedByteIsCaught) {
           << "size " << size << " byte " << i;
     }
   }
+}
+
+TEST(Payload, EveryFlippedByteOfA64KiBBodyIsCaughtWhereItIs) {
+  constexpr size_t kSize = 65535;
+  Buffer body;
+  FillPayload(4242, kSize, body);
+  for (size_t i = 0; i < kSize; ++i) {
+    body.data()[i] ^= 0x80;
+    const absl::StatusOr<uint64_t> read = ReadPayload(body.view(), 4242);
+    body.data()[i] ^= 0x80;
+    ASSERT_EQ(read.status().code(), absl::StatusCode::kDataLoss) << i;
+    // The sequence number and check (bytes 0 to 11) are checked as one.
+    if (i >= kMinCheckedSize) {
+      ASSERT_EQ(read.status().message(),
+                absl::StrCat("body of sequence 4242 differs at byte ", i));
+    }
+  }
+  EXPECT_EQ(ReadPayload(body.view(), 4242).value(), 4242u);
+}
+
+TEST(Payload, AnotherMessagesBodyIsCaught) {
+  Buffer body;
+  FillPayload(8, 1000, body);
+  // The same number at another size: the check covers the size.
+  EXPECT_FALSE(ReadPayload(body.view().substr(0, 999), 8).ok());
+  // Another message's filler behind this one's number and check.
+  Buffer other;
+  FillPayload(9, 1000, other);
+  std::memcpy(other.data(), body.data(), kMinCheckedSize);
+  EXPECT_FALSE(ReadPayload(other.view(), 8).ok());
+  // Short bodies of neighbouring sequence numbers differ.
+  Buffer a, b;
+  FillPayload(1, 4, a);
+  FillPayload(2, 4, b);
+  EXPECT_NE(a.view(), b.view());
 }
 
 }  // namespace

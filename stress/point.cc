@@ -51,6 +51,17 @@ double PointResult::MegabytesPerSecond() const {
              : 0.0;
 }
 
+double PointResult::VerifyNanosPerMessage() const {
+  return messages > 0 ? absl::ToDoubleNanoseconds(verify_time) /
+                            static_cast<double>(messages)
+                      : 0.0;
+}
+
+double PointResult::VerifyShareOfCpu() const {
+  return cpu > absl::ZeroDuration() ? absl::FDivDuration(verify_time, cpu)
+                                    : 0.0;
+}
+
 bool AllPassed(const std::vector<PointResult>& results) {
   if (results.empty()) return false;
   for (const PointResult& r : results) {

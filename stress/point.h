@@ -70,6 +70,11 @@ struct PointResult {
   uint64_t connections_opened = 0;
   // Process CPU (user + system) over the point, both halves when in-process.
   absl::Duration cpu = absl::ZeroDuration();
+  // Wall time spent filling and checking bodies (stress/payload.h): the client
+  // half's, plus the server half's when it runs in this process. Part of
+  // `elapsed` wherever it sits on the path of a message (always, for one
+  // connection), so MB/s is the engine's rate plus this verification.
+  absl::Duration verify_time = absl::ZeroDuration();
   // Peak resident set: of the point where the platform can reset the peak
   // (Linux), else of the process so far.
   uint64_t peak_rss_bytes = 0;
@@ -79,6 +84,11 @@ struct PointResult {
   bool passed() const { return violations.count == 0; }
   double MessagesPerSecond() const;
   double MegabytesPerSecond() const;  // 10^6 bytes
+  // verify_time per message (echo: per round trip), in ns; 0 without any.
+  double VerifyNanosPerMessage() const;
+  // verify_time as a share of `cpu` (0 to 1, or more when threads verified
+  // while others slept); 0 without CPU time.
+  double VerifyShareOfCpu() const;
 };
 
 // True when there was at least one point and every point passed.

@@ -18,9 +18,21 @@ enum class BenchTransport { kTcp, kUds };
 struct ThroughputResult {
   uint64_t messages = 0;
   absl::Duration elapsed;
+  // Process CPU (user + system, every thread: both ends and, for the engine,
+  // its I/O threads) over the same timed phase as `elapsed`.
+  absl::Duration cpu = absl::ZeroDuration();
   double MessagesPerSecond() const;
   // Body bytes per second, in MB (10^6 bytes).
   double MegabytesPerSecond(size_t body) const;
+  double CpuNanosPerMessage() const;
+};
+
+struct PingPongResult {
+  uint64_t round_trips = 0;
+  LatencySummary rtt;
+  // Process CPU (user + system, every thread) over the timed round trips.
+  absl::Duration cpu = absl::ZeroDuration();
+  double CpuNanosPerRoundTrip() const;
 };
 
 // One sender thread writes `messages` frames with `body`-byte bodies, one
@@ -30,7 +42,7 @@ absl::StatusOr<ThroughputResult> RawThroughput(BenchTransport transport,
 
 // `round_trips` times: write one frame, the peer reads it and writes it back,
 // read it.
-absl::StatusOr<LatencySummary> RawPingPong(BenchTransport transport,
+absl::StatusOr<PingPongResult> RawPingPong(BenchTransport transport,
                                            size_t body, uint64_t round_trips);
 
 }  // namespace tofu::stress

@@ -93,6 +93,14 @@ const std::vector<Field>& Fields() {
        [](const PointResult& r) -> Value {
          return absl::ToDoubleSeconds(r.cpu);
        }},
+      {"verify_s",
+       [](const PointResult& r) -> Value {
+         return absl::ToDoubleSeconds(r.verify_time);
+       }},
+      {"verify_ns_per_message",
+       [](const PointResult& r) -> Value { return r.VerifyNanosPerMessage(); }},
+      {"verify_share_of_cpu",
+       [](const PointResult& r) -> Value { return r.VerifyShareOfCpu(); }},
       {"peak_rss_bytes",
        [](const PointResult& r) -> Value { return r.peak_rss_bytes; }},
       {"pool_empty",
@@ -183,8 +191,8 @@ std::string FormatTable(const std::vector<PointResult>& results) {
       "transport",    "pattern",      "conns",        "size",
       "msgs/conn",    "time_s",       "msg/s",        "MB/s",
       "rtt_p50_us",   "rtt_p99_us",   "rtt_p99.9_us", "rtt_max_us",
-      "setup_p50_ms", "setup_max_ms", "cpu_s",        "rss_MB",
-      "pool_empty",   "errors"};
+      "setup_p50_ms", "setup_max_ms", "cpu_s",        "verify_ns/msg",
+      "verify_%cpu",  "rss_MB",       "pool_empty",   "errors"};
   std::vector<std::vector<std::string>> rows = {header};
   for (const PointResult& r : results) {
     const bool rtt = HasRtt(r);
@@ -205,6 +213,8 @@ std::string FormatTable(const std::vector<PointResult>& results) {
         Fixed(absl::ToDoubleMilliseconds(r.setup.p50), 3),
         Fixed(absl::ToDoubleMilliseconds(r.setup.max), 3),
         Fixed(absl::ToDoubleSeconds(r.cpu), 2),
+        Fixed(r.VerifyNanosPerMessage(), 0),
+        Fixed(100 * r.VerifyShareOfCpu(), 1),
         Fixed(static_cast<double>(r.peak_rss_bytes) / (1 << 20), 0),
         absl::StrCat(r.pool_empty),
         absl::StrCat(r.violations.count),

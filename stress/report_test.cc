@@ -28,6 +28,7 @@ PointResult Echo(int connections, int size) {
              absl::Microseconds(400)};
   r.connections_opened = connections;
   r.cpu = absl::Milliseconds(400);
+  r.verify_time = absl::Milliseconds(20) * connections;
   r.peak_rss_bytes = 20 << 20;
   return r;
 }
@@ -84,6 +85,9 @@ TEST(FormatTable, OneAlignedLinePerPoint) {
   EXPECT_THAT(lines[0], HasSubstr("rtt_p99.9_us"));
   EXPECT_THAT(lines[1], HasSubstr(" 400 "));  // 100 messages in 0.25 s
   EXPECT_THAT(lines[1], HasSubstr("120.0"));  // p99 in us
+  EXPECT_THAT(lines[0], HasSubstr("verify_ns/msg"));
+  EXPECT_THAT(lines[1], HasSubstr(" 200000 "));  // 20 ms over 100 messages
+  EXPECT_THAT(lines[1], HasSubstr(" 5.0 "));     // of 400 ms of CPU
   EXPECT_THAT(lines[2], HasSubstr("stream"));
   EXPECT_THAT(lines[2], HasSubstr(" - "));  // streams have no latency
   EXPECT_THAT(lines[3], HasSubstr("echo+churn"));
@@ -123,6 +127,9 @@ TEST(FormatJson, IsWellFormedAndCarriesEveryPoint) {
   EXPECT_THAT(json, HasSubstr("\"passed\": false"));
   EXPECT_THAT(json, HasSubstr("\\\"quoted\\\"\\nnext line"));
   EXPECT_THAT(json, HasSubstr("\"rtt_p99_us\": 120"));
+  EXPECT_THAT(json, HasSubstr("\"verify_s\": 0.02,"));
+  EXPECT_THAT(json, HasSubstr("\"verify_ns_per_message\": 200000"));
+  EXPECT_THAT(json, HasSubstr("\"verify_share_of_cpu\": 0.05,"));
 }
 
 TEST(FormatJson, EmptyRunIsWellFormedAndNotPassed) {

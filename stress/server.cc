@@ -1,5 +1,6 @@
 #include "stress/server.h"
 
+#include <chrono>
 #include <optional>
 #include <utility>
 
@@ -26,6 +27,7 @@ struct StressServer::Connection {
   SequenceVerifier verifier;
   uint64_t credit_interval;
   std::string first_error;  // sent back in the ByeResponse
+  absl::Duration verify_time = absl::ZeroDuration();  // in Check
   bool bye_answered = false;
 };
 
@@ -188,6 +190,7 @@ void StressServer::OnNotification(MessagePtr m) {
     absl::MutexLock lock(&mu_);
     ++stats_.connections_closed;
     stats_.messages += c->verifier.received();
+    stats_.verify_time += c->verify_time;
   }
   c.reset();
 }
@@ -233,10 +236,15 @@ void StressServer::OnData(MessagePtr m) {
     return;
   }
   const bool request = h.op_code == OpCode::kRequest;
-  if (absl::Status s = c->verifier.Check(h.message_id, m->body().view());
-      !s.ok()) {
-    const std::string text = absl::StrCat(
-        c->name, ": ", request ? "request " : "stream message ", s.message());
+  const auto checking = std::chrono::steady_clock::now();
+  const absl::Status checked =
+      c->verifier.Check(h.message_id, m->body().view());
+  c->verify_time +=
+      absl::FromChrono(std::chrono::steady_clock::now() - checking);
+  if (!checked.ok()) {
+    const std::string text =
+        absl::StrCat(c->name, ": ", request ? "request " : "stream message ",
+                     checked.message());
     if (c->first_error.empty()) c->first_error = text;
     Violation(text);
   }

@@ -4,7 +4,7 @@
 // The server half of the stress sweep (stress/stress_protocol.h): one engine
 // listening on one address, one thread that accepts every HelloRequest,
 // verifies every Request and stream Signal of every connection (sequence,
-// checksum, size), echoes Requests, credits streams, answers Bye with what it
+// body, size), echoes Requests, credits streams, answers Bye with what it
 // verified, and checks that each connection ends with a completed Bye and its
 // channel_closed.
 
@@ -31,6 +31,9 @@ struct ServerStats {
   uint64_t connections_closed = 0;  // of those, closed (cleanly or not)
   uint64_t messages = 0;            // verified, on closed connections
   uint64_t pool_empty = 0;          // notifications
+  // Wall time the serving thread spent checking bodies
+  // (SequenceVerifier::Check), on closed connections.
+  absl::Duration verify_time = absl::ZeroDuration();
   Violations violations;
 };
 

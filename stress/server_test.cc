@@ -132,7 +132,7 @@ TEST_F(ServerTest, ReportsACorruptBody) {
   const ServerStats s = server_->stats();
   ASSERT_FALSE(s.violations.first.empty());
   EXPECT_THAT(s.violations.first[0], HasSubstr("request sequence 1: "));
-  EXPECT_THAT(s.violations.first[0], HasSubstr("checksum"));
+  EXPECT_THAT(s.violations.first[0], HasSubstr("fails its header check"));
 }
 
 TEST_F(ServerTest, ReportsAConnectionThatEndsWithoutBye) {

@@ -113,6 +113,7 @@ PointResult RunPoint(const PointSpec& spec, const SweepOptions& options,
     }
     r.violations.Merge(s.violations);
     r.pool_empty += s.pool_empty;
+    r.verify_time += s.verify_time;
   }
   r.messages = t.messages;
   r.body_bytes = t.body_bytes;
@@ -121,6 +122,7 @@ PointResult RunPoint(const PointSpec& spec, const SweepOptions& options,
   r.setup = t.setup.Summary();
   r.connections_opened = t.connections_opened;
   r.pool_empty += t.pool_empty;
+  r.verify_time += t.verify_time;
   r.cpu = ProcessCpuTime().total() - cpu_before.total();
   r.peak_rss_bytes = PeakRssBytes();
   return r;

@@ -41,17 +41,20 @@ the engine over TCP and AF_UNIX loopback, point by point.
 
 Every point (transport x pattern x size x connections) gets a fresh server
 engine and a fresh client engine. Each message carries its sequence number
-(message_id) and a checksummed body; the receiver checks that nothing is lost,
-duplicated, reordered or corrupted, and every connection must close with
-ByeRequest/ByeResponse and channel_closed on both sides. Any violation,
-unexpected engine status or timeout (--timeout: the longest wait for any one
-event) stops the sweep with a message naming the connection and the sequence
-number.
+(message_id) and a self-checking body (every byte compared, a word at a time);
+the receiver checks that nothing is lost, duplicated, reordered or corrupted,
+and every connection must close with ByeRequest/ByeResponse and
+channel_closed on both sides. Any violation, unexpected engine status or
+timeout (--timeout: the longest wait for any one event) stops the sweep with a
+message naming the connection and the sequence number.
 
 Measured per point: messages/s and MB/s (body bytes, one way; echo counts
 round trips) over the phase after all connections are up (churn: all of it),
 round-trip latency p50/p99/p99.9/max (echo), connection setup time (Hello to
-HelloResponse), process CPU time, peak RSS, pool_empty notifications, errors.
+HelloResponse), process CPU time, the verification's own cost (time spent
+filling and checking bodies in both halves: ns per message and % of the CPU;
+it is part of the time behind msg/s and MB/s), peak RSS, pool_empty
+notifications, errors.
 
 Default run (no flags): tcp and uds, 1/20/100/1000 connections, 64, 1024 and
 65535-byte bodies, echo with 1 request in flight, 24 points in about a minute

@@ -19,7 +19,7 @@ struct ViolationCounts {
   uint64_t lost = 0;        // never arrived (known at Finish)
   uint64_t duplicated = 0;  // arrived again
   uint64_t reordered = 0;   // arrived after a later one
-  uint64_t corrupted = 0;   // bad checksum, size, or id/body mismatch
+  uint64_t corrupted = 0;   // bad body, size, or id/body mismatch
   uint64_t total() const { return lost + duplicated + reordered + corrupted; }
 };
 
@@ -35,8 +35,8 @@ class SequenceVerifier {
   // sequence; otherwise data_loss saying what is wrong with which sequence
   // number ("sequence 7 arrived after 9 (reordered)", "sequence 3 arrived
   // again (duplicate)", "expected sequence 4, got 6: 4..5 missing so far",
-  // "sequence 5: body fails its checksum", ...). A message out of order still
-  // advances the tracking, so one loss is reported once.
+  // "sequence 5: body of sequence 5 differs at byte 40", ...). A message out of
+  // order still advances the tracking, so one loss is reported once.
   absl::Status Check(uint64_t message_id, absl::string_view body);
 
   // Called once the sender says it sent `sent` messages: data_loss naming the

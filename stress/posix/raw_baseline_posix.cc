@@ -14,6 +14,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "stress/platform.h"
 #include "stress/raw_baseline.h"
 #include "transport/socket.h"
 
@@ -123,6 +124,16 @@ double ThroughputResult::MegabytesPerSecond(size_t body) const {
   return MessagesPerSecond() * static_cast<double>(body) / 1e6;
 }
 
+double ThroughputResult::CpuNanosPerMessage() const {
+  return absl::ToDoubleNanoseconds(cpu) /
+         static_cast<double>(std::max<uint64_t>(messages, 1));
+}
+
+double PingPongResult::CpuNanosPerRoundTrip() const {
+  return absl::ToDoubleNanoseconds(cpu) /
+         static_cast<double>(std::max<uint64_t>(round_trips, 1));
+}
+
 absl::StatusOr<ThroughputResult> RawThroughput(BenchTransport transport,
                                                size_t body, uint64_t messages) {
   Pair pair;
@@ -157,6 +168,7 @@ absl::StatusOr<ThroughputResult> RawThroughput(BenchTransport transport,
   });
   const std::vector<char> frame = Frame(body);
   const absl::Time start = absl::Now();
+  const CpuTime cpu_start = ProcessCpuTime();
   bool sender_ok = true;
   for (uint64_t i = 0; i < messages && sender_ok; ++i) {
     sender_ok = WriteAll(pair.client, frame.data(), frame.size());
@@ -164,11 +176,12 @@ absl::StatusOr<ThroughputResult> RawThroughput(BenchTransport transport,
   if (!sender_ok) ::shutdown(pair.client, SHUT_RDWR);
   receiver.join();
   const absl::Duration elapsed = absl::Now() - start;
+  const absl::Duration cpu = ProcessCpuTime().total() - cpu_start.total();
   if (!sender_ok || !receiver_ok) return Errno("raw throughput transfer");
-  return ThroughputResult{messages, elapsed};
+  return ThroughputResult{messages, elapsed, cpu};
 }
 
-absl::StatusOr<LatencySummary> RawPingPong(BenchTransport transport,
+absl::StatusOr<PingPongResult> RawPingPong(BenchTransport transport,
                                            size_t body, uint64_t round_trips) {
   Pair pair;
   if (absl::Status s = Connect(transport, pair); !s.ok()) return s;
@@ -183,6 +196,7 @@ absl::StatusOr<LatencySummary> RawPingPong(BenchTransport transport,
   std::vector<char> frame = Frame(body);
   LatencyHistogram rtt;
   bool ok = true;
+  const CpuTime cpu_start = ProcessCpuTime();
   for (uint64_t i = 0; i < round_trips && ok; ++i) {
     const absl::Time start = absl::Now();
     ok = WriteAll(pair.client, frame.data(), frame.size()) &&
@@ -191,8 +205,9 @@ absl::StatusOr<LatencySummary> RawPingPong(BenchTransport transport,
   }
   if (!ok) ::shutdown(pair.client, SHUT_RDWR);
   echo.join();
+  const absl::Duration cpu = ProcessCpuTime().total() - cpu_start.total();
   if (!ok || !echo_ok) return Errno("raw ping-pong");
-  return rtt.Summary();
+  return PingPongResult{round_trips, rtt.Summary(), cpu};
 }
 
 }  // namespace tofu::stress
