@@ -105,41 +105,41 @@ struct Readiness {
 // LOCAL_CLOSE and CONNECT map to nothing.
 Readiness ReadinessFromAfdEvents(uint32_t afd_events, uint32_t interest);
 
-class SocketPoll;
-
-// The seam to the system. The Windows poller implements it with
-// NtDeviceIoControlFile and NtCancelIoFileEx on the IO_STATUS_BLOCK and
-// AFD_POLL_INFO it keeps beside the SocketPoll (in the same heap object, whose
-// address is the ApcContext); tests and fuzzers use fakes. Called only from
-// inside SocketPoll's methods, on the thread that owns the SocketPoll.
+// The seam to the system, bound to one socket's poll: each PollState call is
+// handed the driver of its own socket, so the driver knows which poll it acts
+// on without being told (and without casting the PollState to anything). The
+// Windows poller binds NtDeviceIoControlFile and NtCancelIoFileEx to the
+// IO_STATUS_BLOCK and AFD_POLL_INFO of the socket's PolledSocket
+// (reactor/windows/afd_system.h); tests and fuzzers use fakes. Called only
+// from inside PollState's methods, on the thread that owns the PollState.
 class PollDriver {
  public:
   virtual ~PollDriver() = default;
 
-  // Issues one AFD poll for `afd_events` on `socket`. Returns an NTSTATUS:
-  // kStatusPending or kStatusSuccess when a completion packet will follow
-  // (SUCCESS means it completed at once; the packet still comes, since no
-  // skip-on-success mode is set); kStatusInvalidHandle when the socket is
+  // Issues one AFD poll for `afd_events` on the bound socket. Returns an
+  // NTSTATUS: kStatusPending or kStatusSuccess when a completion packet will
+  // follow (SUCCESS means it completed at once; the packet still comes, since
+  // no skip-on-success mode is set); kStatusInvalidHandle when the socket is
   // already closed (no packet); anything else is a failure with no packet.
-  virtual uint32_t Submit(SocketPoll& socket, uint32_t afd_events) = 0;
+  virtual uint32_t Submit(uint32_t afd_events) = 0;
 
-  // Cancels the outstanding poll of `socket`. Returns kStatusSuccess (the
-  // packet follows, usually with STATUS_CANCELLED, possibly with events that
-  // fired first), kStatusNotFound (the poll had already completed; its packet
-  // follows), or another status (the cancel failed; the poll stays
+  // Cancels the outstanding poll of the bound socket. Returns kStatusSuccess
+  // (the packet follows, usually with STATUS_CANCELLED, possibly with events
+  // that fired first), kStatusNotFound (the poll had already completed; its
+  // packet follows), or another status (the cancel failed; the poll stays
   // outstanding). An implementation may skip the system call and answer
   // kStatusNotFound when its IO_STATUS_BLOCK no longer reads STATUS_PENDING.
-  virtual uint32_t Cancel(SocketPoll& socket) = 0;
+  virtual uint32_t Cancel() = 0;
 };
 
 // One socket's AFD poll: at most one outstanding poll, its lifetime, and the
-// translation of its completions. The owner (the Windows poller) embeds it in
-// a heap object at a fixed address, together with the kernel-visible
+// translation of its completions. The owner (afd::PolledSocket) holds it in a
+// heap object at a fixed address, together with the kernel-visible
 // IO_STATUS_BLOCK and AFD_POLL_INFO, and frees that object only when
 // Unregister() or OnCompletion() says so: until the final packet is dequeued,
 // the kernel may still write to it. Not thread-safe: every call comes from the
 // reactor thread.
-class SocketPoll {
+class PollState {
  public:
   enum class Status {
     kIdle,       // no poll outstanding
@@ -172,10 +172,10 @@ class SocketPoll {
     bool free_now = false;
   };
 
-  SocketPoll() = default;
+  PollState() = default;
   // Fixed address: the kernel holds pointers into the owning object.
-  SocketPoll(const SocketPoll&) = delete;
-  SocketPoll& operator=(const SocketPoll&) = delete;
+  PollState(const PollState&) = delete;
+  PollState& operator=(const PollState&) = delete;
 
   // Sets what the socket is watched for (kInterestRead | kInterestWrite). A
   // narrower or equal interest keeps a pending poll and filters its result; a
