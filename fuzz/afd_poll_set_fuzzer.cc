@@ -60,11 +60,6 @@ struct Slot {
   bool closed_behind_back = false;
   // An error event was reported since it was closed behind the back.
   bool end_reported = false;
-  // Unregistered and registered again without being closed: a poll of the
-  // previous registration may still be outstanding.
-  bool reregistered = false;
-  // Was ever registered since it was opened.
-  bool ever_registered = false;
 };
 
 class Harness {
@@ -176,8 +171,6 @@ class Harness {
       fail_open_ = false;
       return;
     }
-    if (s.ever_registered) s.reregistered = true;
-    s.ever_registered = true;
     s.registered = true;
     s.token = token;
     s.interest = interest;
@@ -314,17 +307,9 @@ class Harness {
     return it == ready_.end() ? 0 : it->second;
   }
 
-  // The reactor closes every socket it unregistered (and the fuzzer some
-  // others); then the poller goes away with polls still outstanding. A
-  // socket unregistered and registered again without a close may still have
-  // its first registration's poll outstanding, if that one's cancel failed:
-  // only its close completes it (as it would for the reactor, which closes
-  // every socket it is done with).
+  // The poller goes away with the polls of every registered socket still
+  // outstanding, and those of unregistered ones whose cancel failed.
   void TearDown() {
-    for (size_t slot = 0; slot < kSlots; ++slot) {
-      const Slot& s = slots_[slot];
-      if (!s.registered || s.reregistered || in_.Bit()) Close(slot);
-    }
     set_.reset();
     TOFU_FUZZ_CHECK(system_.violations().empty());
     TOFU_FUZZ_CHECK(system_.polls().empty());

@@ -87,9 +87,15 @@ void AfdPollSet::Retire(PolledSocket* s) {
   BoundDriver driver(system_, *s);
   if (s->poll.Unregister(driver)) {
     Free(s);
+    return;
+  }
+  unregistering_.emplace(s->socket, s);
+  // A failed cancel is retried by the next pass; otherwise there is nothing
+  // to do but wait for the final packet.
+  if (s->poll.WantsSubmit()) {
+    Enqueue(s);
   } else {
     Dequeue(s);
-    unregistering_.emplace(s->socket, s);
   }
 }
 
@@ -123,14 +129,18 @@ void AfdPollSet::FlushUpdates(std::vector<SocketEvent>& events) {
   std::swap(updates_, deferred_);
   for (PolledSocket* s : deferred_) {
     s->queue_index = -1;
-    if (unregistering_.contains(s->socket)) {
+    auto previous = unregistering_.find(s->socket);
+    if (previous != unregistering_.end() && previous->second != s) {
       // The previous owner of this handle still has a poll outstanding; this
       // one is re-queued when that poll's final packet is dequeued.
       continue;
     }
     BoundDriver driver(system_, *s);
     const PollState::SubmitResult r = s->poll.Submit(driver);
-    if (r.kind == Kind::kEnded || r.kind == Kind::kFailed) {
+    // Nothing is reported for an unregistered socket, whose failed cancel
+    // this was.
+    if ((r.kind == Kind::kEnded || r.kind == Kind::kFailed) &&
+        !s->poll.delete_pending()) {
       events.push_back(SocketEvent{s->token, true, false, true});
     }
     // A refused poll (or failed cancel) is tried again at the next pass.
@@ -199,6 +209,7 @@ bool AfdPollSet::Drain(absl::Duration limit) {
   const absl::Time deadline = absl::Now() + limit;
   std::vector<SocketEvent> ignored;
   while (!unregistering_.empty()) {
+    FlushUpdates(ignored);  // retries failed cancels
     const absl::Duration left = deadline - absl::Now();
     if (left <= absl::ZeroDuration()) break;
     absl::StatusOr<size_t> n = system_.Dequeue(absl::MakeSpan(packets_), left);

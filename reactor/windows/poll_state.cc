@@ -34,7 +34,8 @@ Readiness ReadinessFromAfdEvents(uint32_t afd_events, uint32_t interest) {
 }
 
 bool PollState::NeedsCancel() const {
-  return status_ == Status::kPending && (interest_ & ~pending_interest_) != 0;
+  return status_ == Status::kPending &&
+         (delete_pending_ || (interest_ & ~pending_interest_) != 0);
 }
 
 uint32_t PollState::CancelPending(PollDriver& driver) {
@@ -60,9 +61,9 @@ uint32_t PollState::SetInterest(uint32_t interest, PollDriver& driver) {
 }
 
 bool PollState::WantsSubmit() const {
+  if (status_ == Status::kPending) return NeedsCancel();
   if (delete_pending_ || ended_) return false;
-  if (status_ == Status::kIdle) return interest_ != 0;
-  return NeedsCancel();
+  return status_ == Status::kIdle && interest_ != 0;
 }
 
 PollState::SubmitResult PollState::Submit(PollDriver& driver) {
@@ -124,8 +125,9 @@ bool PollState::Unregister(PollDriver& driver) {
   assert(!delete_pending_);
   if (delete_pending_) return false;
   delete_pending_ = true;
-  // A failed cancel leaves the poll pending: its packet still frees the
-  // object (at the latest, closing the socket completes it with LOCAL_CLOSE).
+  // A failed cancel leaves the poll pending: Submit() retries it, and its
+  // packet still frees the object (at the latest, closing the socket
+  // completes it with LOCAL_CLOSE).
   if (status_ == Status::kPending) CancelPending(driver);
   return status_ == Status::kIdle;
 }

@@ -35,7 +35,8 @@
 //                                               current interest.
 //              A live socket with a non-empty interest then wants a Submit().
 //   any        Unregister()
-//                -> delete_pending; if PENDING, cancel (as above); if IDLE,
+//                -> delete_pending; if PENDING, cancel (as above; a failed
+//                   cancel is retried by the next Submit() pass); if IDLE,
 //                   the owner frees the object now, otherwise when the final
 //                   packet is dequeued.
 //
@@ -186,9 +187,9 @@ class PollState {
   uint32_t SetInterest(uint32_t interest, PollDriver& driver);
 
   // True when Submit() has something to do: the socket is idle, live, not
-  // unregistered and interested in something, or a cancel for a wider
-  // interest failed and is to be retried. The poller calls Submit() for such
-  // sockets just before it waits (lazy re-arm).
+  // unregistered and interested in something, or a cancel (for a wider
+  // interest, or by Unregister) failed and is to be retried. The poller calls
+  // Submit() for such sockets just before it waits (lazy re-arm).
   bool WantsSubmit() const;
 
   // Re-arms the socket (see WantsSubmit); does nothing otherwise.

@@ -522,13 +522,27 @@ TEST(PollState, UnregisterWithFailedCancelFreesOnTheLocalClosePacket) {
   driver.cancel_results = {kStatusUnsuccessful};
   EXPECT_FALSE(socket.Unregister(driver));
   EXPECT_EQ(socket.status(), Status::kPending);
-  EXPECT_FALSE(socket.WantsSubmit());
-  EXPECT_EQ(socket.Submit(driver).kind, Kind::kNothing);
   // Closing the socket completes the poll.
   const PollState::CompletionResult c =
       driver.DeliverEvents(socket, kPollLocalClose);
   EXPECT_TRUE(c.free_now);
   EXPECT_EQ(c.readiness, Readiness{});
+}
+
+TEST(PollState, UnregisterWithFailedCancelRetriesItAtTheNextPass) {
+  FakeDriver driver;
+  PollState socket;
+  Arm(socket, driver, kInterestRead);
+  driver.cancel_results = {kStatusUnsuccessful};
+  EXPECT_FALSE(socket.Unregister(driver));
+  EXPECT_EQ(socket.status(), Status::kPending);
+  EXPECT_TRUE(socket.WantsSubmit());
+  EXPECT_EQ(socket.Submit(driver).kind, Kind::kCancelRequested);
+  EXPECT_EQ(driver.cancels, 2);
+  EXPECT_EQ(socket.status(), Status::kCancelled);
+  EXPECT_FALSE(socket.WantsSubmit());
+  EXPECT_EQ(driver.submits.size(), 1u);
+  EXPECT_TRUE(driver.Deliver(socket, kStatusCancelled, 0, 0).free_now);
 }
 
 TEST(PollState, UnregisterAfterAFailedSubmitFreesAtOnce) {
