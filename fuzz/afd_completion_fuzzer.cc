@@ -364,7 +364,9 @@ class Harness final {
     registered_[slot] = nullptr;
     TOFU_FUZZ_CHECK(cancels_ == cancels + (was_pending ? 1 : 0));
     TOFU_FUZZ_CHECK(free_now == !kernel_.at(obj).polled);
-    TOFU_FUZZ_CHECK(!obj->WantsSubmit());
+    // Only a cancel that failed is left to do (by the next pass).
+    TOFU_FUZZ_CHECK(obj->WantsSubmit() ==
+                    (obj->status() == PollState::Status::kPending));
     if (free_now) {
       Free(obj);
       return;
@@ -448,6 +450,31 @@ class Harness final {
       if (faults_ == faults && !obj->ended() && obj->interest() != 0) {
         TOFU_FUZZ_CHECK(obj->status() != PollState::Status::kIdle);
         TOFU_FUZZ_CHECK(!obj->WantsSubmit());
+      }
+    }
+    // Unregistered sockets: the pass retries a cancel that failed, and
+    // nothing else.
+    for (SocketObject* obj : zombies_) {
+      const bool wants = obj->status() == PollState::Status::kPending;
+      TOFU_FUZZ_CHECK(obj->WantsSubmit() == wants);
+      const int faults = faults_;
+      const PollState::SubmitResult r = obj->Submit(obj->driver);
+      using Kind = PollState::SubmitResult::Kind;
+      switch (r.kind) {
+        case Kind::kNothing:
+          TOFU_FUZZ_CHECK(!wants);
+          break;
+        case Kind::kCancelRequested:
+          TOFU_FUZZ_CHECK(wants);
+          TOFU_FUZZ_CHECK(obj->status() == PollState::Status::kCancelled);
+          break;
+        case Kind::kFailed:
+          TOFU_FUZZ_CHECK(wants && faults_ == faults + 1);
+          break;
+        case Kind::kSubmitted:
+        case Kind::kEnded:
+          TOFU_FUZZ_CHECK(false);  // never a poll for an unregistered socket
+          break;
       }
     }
   }
