@@ -125,9 +125,9 @@ void AfdPollSet::FlushUpdates(std::vector<SocketEvent>& events) {
   // Swapped out first: what is enqueued below waits for the next pass. A
   // socket whose handle's previous owner still has a poll outstanding is
   // dropped from the queue; that poll's final packet puts it back.
-  deferred_.clear();
-  std::swap(updates_, deferred_);
-  for (PolledSocket* s : deferred_) {
+  flushing_.clear();
+  std::swap(updates_, flushing_);
+  for (PolledSocket* s : flushing_) {
     s->queue_index = -1;
     auto previous = unregistering_.find(s->socket);
     if (previous != unregistering_.end() && previous->second != s) {
@@ -161,13 +161,17 @@ void AfdPollSet::Complete(const Packet& packet,
   const PollState::CompletionResult r = s->poll.OnCompletion(
       result.status, result.number_of_handles, result.events);
   if (r.free_now) {
+    // Only an unregistered socket's final packet frees it, and Retire()
+    // filed every unregistered socket with a poll outstanding here.
     auto it = unregistering_.find(s->socket);
     assert(it != unregistering_.end() && it->second == s);
-    unregistering_.erase(it);
-    // A socket registered again under this handle may be polled now.
-    auto again = registered_.find(s->socket);
-    if (again != registered_.end() && again->second->poll.WantsSubmit()) {
-      Enqueue(again->second);
+    if (it != unregistering_.end() && it->second == s) {
+      unregistering_.erase(it);
+      // A socket registered again under this handle may be polled now.
+      auto again = registered_.find(s->socket);
+      if (again != registered_.end() && again->second->poll.WantsSubmit()) {
+        Enqueue(again->second);
+      }
     }
     Free(s);
     return;

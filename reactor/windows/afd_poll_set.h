@@ -108,9 +108,10 @@ class AfdPollSet {
   absl::flat_hash_map<Handle, PolledSocket*> registered_;
   // Unregistered sockets whose final packet has not arrived yet, by handle.
   absl::flat_hash_map<Handle, PolledSocket*> unregistering_;
-  // Sockets to look at before the next wait (WantsSubmit, or deferred).
+  // Sockets to look at before the next wait (PolledSocket::queue_index is
+  // their position), and the batch FlushUpdates() is working through.
   std::vector<PolledSocket*> updates_;
-  std::vector<PolledSocket*> deferred_;
+  std::vector<PolledSocket*> flushing_;
   Packet packets_[kBatch];
 };
 
