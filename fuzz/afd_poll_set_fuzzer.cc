@@ -104,8 +104,12 @@ class Harness {
           Wait();
           break;
         case kWake:
-          system_.Wake();
-          ++wakes_sent_;
+          // As IocpNotifier does: one packet until its wake-up is seen.
+          if (!wake_pending_) {
+            system_.Wake();
+            wake_pending_ = true;
+            ++wakes_sent_;
+          }
           break;
         case kFailOpen:
           system_.FailNextOpen();
@@ -237,6 +241,7 @@ class Harness {
         TOFU_FUZZ_CHECK(e.readable && !e.writable && !e.error);
         ++wakes_seen_;
         TOFU_FUZZ_CHECK(wakes_seen_ <= wakes_sent_);
+        wake_pending_ = false;
         continue;
       }
       Slot* owner = nullptr;
@@ -325,6 +330,7 @@ class Harness {
   std::map<uint64_t, Readiness> seen_;
   uint64_t next_token_ = 0;
   bool fail_open_ = false;
+  bool wake_pending_ = false;
   int wakes_sent_ = 0;
   int wakes_seen_ = 0;
   size_t peak_sockets_ = 0;
