@@ -45,8 +45,26 @@ constexpr uint32_t kStatusNoMemory = 0xC0000017;
 constexpr uint32_t kStatusInformational = 0x40000000;
 constexpr int kSettleRounds = 3;
 
-// The poller's per-socket heap object.
-struct SocketObject : SocketPoll {};
+class Harness;
+
+// The poller's per-socket heap object, with the driver bound to it (as the
+// Windows poller binds its system calls to one PolledSocket).
+struct SocketObject : PollState {
+  class Driver final : public PollDriver {
+   public:
+    Driver(Harness& harness, SocketObject& obj)
+        : harness_(harness), obj_(obj) {}
+    uint32_t Submit(uint32_t afd_events) override;
+    uint32_t Cancel() override;
+
+   private:
+    Harness& harness_;
+    SocketObject& obj_;
+  };
+
+  explicit SocketObject(Harness& harness) : driver(harness, *this) {}
+  Driver driver;
+};
 
 // What the kernel knows about one socket.
 struct KernelSocket {
@@ -74,7 +92,7 @@ struct Expected {
 };
 
 // What a completion must report for a socket whose interest is `interest`
-// (WINDOWS.md 1.6 and 3.4), written out again here as the oracle.
+// (docs/windows.md, Design), written out again here as the oracle.
 Readiness ExpectedReadiness(uint32_t afd_events, uint32_t interest) {
   Readiness r;
   if (interest == 0) return r;
@@ -103,7 +121,7 @@ Expected ExpectedCompletion(const Packet& p, uint32_t interest) {
   return e;
 }
 
-class Harness final : public PollDriver {
+class Harness final {
  public:
   explicit Harness(fuzz::ByteReader& in) : in_(in) {}
 
@@ -174,9 +192,8 @@ class Harness final : public PollDriver {
     TearDown();
   }
 
-  // PollDriver.
-  uint32_t Submit(SocketPoll& poll, uint32_t afd_events) override {
-    SocketObject* obj = static_cast<SocketObject*>(&poll);
+  // The kernel's side of SocketObject::Driver.
+  uint32_t Submit(SocketObject* obj, uint32_t afd_events) {
     TOFU_FUZZ_CHECK(kernel_.count(obj) == 1);
     KernelSocket& k = kernel_.at(obj);
     TOFU_FUZZ_CHECK(!k.polled);
@@ -203,8 +220,7 @@ class Harness final : public PollDriver {
     return kStatusPending;
   }
 
-  uint32_t Cancel(SocketPoll& poll) override {
-    SocketObject* obj = static_cast<SocketObject*>(&poll);
+  uint32_t Cancel(SocketObject* obj) {
     TOFU_FUZZ_CHECK(kernel_.count(obj) == 1);
     KernelSocket& k = kernel_.at(obj);
     ++cancels_;
@@ -294,26 +310,26 @@ class Harness final : public PollDriver {
 
   void Register(size_t slot, uint32_t interest) {
     if (registered_[slot] != nullptr) return;
-    SocketObject* obj = new SocketObject;
+    SocketObject* obj = new SocketObject(*this);
     ++live_objects_;
     kernel_[obj] = KernelSocket{};
     registered_[slot] = obj;
     reported_[slot] = Readiness{};
-    TOFU_FUZZ_CHECK(obj->SetInterest(interest, *this) == kStatusSuccess);
-    TOFU_FUZZ_CHECK(obj->status() == SocketPoll::Status::kIdle);
+    TOFU_FUZZ_CHECK(obj->SetInterest(interest, obj->driver) == kStatusSuccess);
+    TOFU_FUZZ_CHECK(obj->status() == PollState::Status::kIdle);
     TOFU_FUZZ_CHECK(obj->WantsSubmit() == (interest != 0));
   }
 
   void SetInterest(size_t slot, uint32_t interest) {
     SocketObject* obj = registered_[slot];
     if (obj == nullptr) return;
-    const SocketPoll::Status before = obj->status();
+    const PollState::Status before = obj->status();
     const uint32_t old_interest = obj->interest();
     const uint32_t pending = obj->pending_interest();
     const bool ended = obj->ended();
     const int cancels = cancels_;
     const int faults = faults_;
-    const uint32_t result = obj->SetInterest(interest, *this);
+    const uint32_t result = obj->SetInterest(interest, obj->driver);
     if (ended) {
       TOFU_FUZZ_CHECK(result == kStatusSuccess);
       TOFU_FUZZ_CHECK(obj->interest() == old_interest);
@@ -321,16 +337,16 @@ class Harness final : public PollDriver {
       return;
     }
     TOFU_FUZZ_CHECK(obj->interest() == interest);
-    if (before == SocketPoll::Status::kPending && (interest & ~pending) != 0) {
+    if (before == PollState::Status::kPending && (interest & ~pending) != 0) {
       // Wider than the pending poll: cancelled, never a second poll.
       TOFU_FUZZ_CHECK(cancels_ == cancels + 1);
       if (faults_ != faults) {
         TOFU_FUZZ_CHECK(result == kStatusUnsuccessful);
-        TOFU_FUZZ_CHECK(obj->status() == SocketPoll::Status::kPending);
+        TOFU_FUZZ_CHECK(obj->status() == PollState::Status::kPending);
         TOFU_FUZZ_CHECK(obj->WantsSubmit());
       } else {
         TOFU_FUZZ_CHECK(result == kStatusSuccess);
-        TOFU_FUZZ_CHECK(obj->status() == SocketPoll::Status::kCancelled);
+        TOFU_FUZZ_CHECK(obj->status() == PollState::Status::kCancelled);
       }
     } else {
       TOFU_FUZZ_CHECK(result == kStatusSuccess);
@@ -342,13 +358,15 @@ class Harness final : public PollDriver {
   void Unregister(size_t slot, bool then_close) {
     SocketObject* obj = registered_[slot];
     if (obj == nullptr) return;
-    const bool was_pending = obj->status() == SocketPoll::Status::kPending;
+    const bool was_pending = obj->status() == PollState::Status::kPending;
     const int cancels = cancels_;
-    const bool free_now = obj->Unregister(*this);
+    const bool free_now = obj->Unregister(obj->driver);
     registered_[slot] = nullptr;
     TOFU_FUZZ_CHECK(cancels_ == cancels + (was_pending ? 1 : 0));
     TOFU_FUZZ_CHECK(free_now == !kernel_.at(obj).polled);
-    TOFU_FUZZ_CHECK(!obj->WantsSubmit());
+    // Only a cancel that failed is left to do (by the next pass).
+    TOFU_FUZZ_CHECK(obj->WantsSubmit() ==
+                    (obj->status() == PollState::Status::kPending));
     if (free_now) {
       Free(obj);
       return;
@@ -395,16 +413,16 @@ class Harness final : public PollDriver {
   void SubmitPass() {
     for (SocketObject* obj : registered_) {
       if (obj == nullptr) continue;
-      const bool idle = obj->status() == SocketPoll::Status::kIdle;
+      const bool idle = obj->status() == PollState::Status::kIdle;
       const bool wants =
           !obj->ended() &&
           (idle ? obj->interest() != 0
-                : obj->status() == SocketPoll::Status::kPending &&
+                : obj->status() == PollState::Status::kPending &&
                       (obj->interest() & ~obj->pending_interest()) != 0);
       TOFU_FUZZ_CHECK(obj->WantsSubmit() == wants);
       const int faults = faults_;
-      const SocketPoll::SubmitResult r = obj->Submit(*this);
-      using Kind = SocketPoll::SubmitResult::Kind;
+      const PollState::SubmitResult r = obj->Submit(obj->driver);
+      using Kind = PollState::SubmitResult::Kind;
       const KernelSocket& k = kernel_.at(obj);
       switch (r.kind) {
         case Kind::kNothing:
@@ -412,12 +430,12 @@ class Harness final : public PollDriver {
           break;
         case Kind::kSubmitted:
           TOFU_FUZZ_CHECK(wants && idle && k.polled);
-          TOFU_FUZZ_CHECK(obj->status() == SocketPoll::Status::kPending);
+          TOFU_FUZZ_CHECK(obj->status() == PollState::Status::kPending);
           TOFU_FUZZ_CHECK(obj->pending_interest() == obj->interest());
           break;
         case Kind::kCancelRequested:
           TOFU_FUZZ_CHECK(wants && !idle);
-          TOFU_FUZZ_CHECK(obj->status() == SocketPoll::Status::kCancelled);
+          TOFU_FUZZ_CHECK(obj->status() == PollState::Status::kCancelled);
           break;
         case Kind::kEnded:
           TOFU_FUZZ_CHECK(wants && idle && k.closed && !k.polled);
@@ -430,8 +448,33 @@ class Harness final : public PollDriver {
       }
       // Lazy re-arm is complete: a live, interested socket has its poll.
       if (faults_ == faults && !obj->ended() && obj->interest() != 0) {
-        TOFU_FUZZ_CHECK(obj->status() != SocketPoll::Status::kIdle);
+        TOFU_FUZZ_CHECK(obj->status() != PollState::Status::kIdle);
         TOFU_FUZZ_CHECK(!obj->WantsSubmit());
+      }
+    }
+    // Unregistered sockets: the pass retries a cancel that failed, and
+    // nothing else.
+    for (SocketObject* obj : zombies_) {
+      const bool wants = obj->status() == PollState::Status::kPending;
+      TOFU_FUZZ_CHECK(obj->WantsSubmit() == wants);
+      const int faults = faults_;
+      const PollState::SubmitResult r = obj->Submit(obj->driver);
+      using Kind = PollState::SubmitResult::Kind;
+      switch (r.kind) {
+        case Kind::kNothing:
+          TOFU_FUZZ_CHECK(!wants);
+          break;
+        case Kind::kCancelRequested:
+          TOFU_FUZZ_CHECK(wants);
+          TOFU_FUZZ_CHECK(obj->status() == PollState::Status::kCancelled);
+          break;
+        case Kind::kFailed:
+          TOFU_FUZZ_CHECK(wants && faults_ == faults + 1);
+          break;
+        case Kind::kSubmitted:
+        case Kind::kEnded:
+          TOFU_FUZZ_CHECK(false);  // never a poll for an unregistered socket
+          break;
       }
     }
   }
@@ -442,14 +485,14 @@ class Harness final : public PollDriver {
     SocketObject* obj = p.target;
     KernelSocket& k = kernel_.at(obj);
     TOFU_FUZZ_CHECK(k.polled && k.completed);
-    TOFU_FUZZ_CHECK(obj->status() != SocketPoll::Status::kIdle);
+    TOFU_FUZZ_CHECK(obj->status() != PollState::Status::kIdle);
     TOFU_FUZZ_CHECK(!obj->ended());
     k.polled = false;
     k.completed = false;
     k.cancel_requested = false;
     const int slot = SlotOf(obj);
     const uint32_t interest = obj->interest();
-    const SocketPoll::CompletionResult r =
+    const PollState::CompletionResult r =
         obj->OnCompletion(p.status, p.handles, p.events);
     if (slot < 0) {
       // Unregistered: its final packet frees it, and reports nothing.
@@ -470,7 +513,7 @@ class Harness final : public PollDriver {
     TOFU_FUZZ_CHECK(r.readiness == want.readiness);
     TOFU_FUZZ_CHECK(r.ended == want.ended);
     TOFU_FUZZ_CHECK(obj->ended() == want.ended);
-    TOFU_FUZZ_CHECK(obj->status() == SocketPoll::Status::kIdle);
+    TOFU_FUZZ_CHECK(obj->status() == PollState::Status::kIdle);
     TOFU_FUZZ_CHECK(obj->WantsSubmit() ==
                     (!want.ended && obj->interest() != 0));
     Readiness& seen = reported_[static_cast<size_t>(slot)];
@@ -495,12 +538,12 @@ class Harness final : public PollDriver {
     TOFU_FUZZ_CHECK(static_cast<size_t>(live_objects_) == live.size());
     for (SocketObject* obj : live) {
       const KernelSocket& k = kernel_.at(obj);
-      TOFU_FUZZ_CHECK((obj->status() != SocketPoll::Status::kIdle) == k.polled);
-      if (obj->status() == SocketPoll::Status::kPending) {
+      TOFU_FUZZ_CHECK((obj->status() != PollState::Status::kIdle) == k.polled);
+      if (obj->status() == PollState::Status::kPending) {
         TOFU_FUZZ_CHECK(k.poll_events ==
                         AfdEventsForInterest(obj->pending_interest()));
       }
-      if (obj->status() == SocketPoll::Status::kCancelled) {
+      if (obj->status() == PollState::Status::kCancelled) {
         TOFU_FUZZ_CHECK(k.completed);
       }
       if (obj->ended()) TOFU_FUZZ_CHECK(!k.polled);
@@ -575,6 +618,12 @@ class Harness final : public PollDriver {
   bool settling_ = false;
   std::array<Readiness, kSlots> reported_{};
 };
+
+uint32_t SocketObject::Driver::Submit(uint32_t afd_events) {
+  return harness_.Submit(&obj_, afd_events);
+}
+
+uint32_t SocketObject::Driver::Cancel() { return harness_.Cancel(&obj_); }
 
 }  // namespace
 }  // namespace tofu::afd

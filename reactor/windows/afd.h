@@ -2,7 +2,7 @@
 #define TOFU_REACTOR_WINDOWS_AFD_H_
 
 // The ancillary function driver (AFD) calls the Windows poller is built on
-// (WINDOWS.md sections 1 and 2): helper handles on \Device\Afd, IOCTL_AFD_POLL
+// (docs/windows.md, Design): helper handles on \Device\Afd, IOCTL_AFD_POLL
 // and its cancellation, and the base socket behind a possibly layered one.
 // Thin wrappers with no state of their own; callable from any thread, used by
 // the reactor thread.
@@ -17,7 +17,7 @@
 
 namespace tofu::afd {
 
-// x64 layouts of WINDOWS.md 1.2: native ULONG/HANDLE fields, no packing.
+// x64 layouts (docs/windows.md, Design): native ULONG/HANDLE fields, no packing.
 struct PollHandleInfo {
   HANDLE handle;
   ULONG events;

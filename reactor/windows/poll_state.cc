@@ -33,13 +33,14 @@ Readiness ReadinessFromAfdEvents(uint32_t afd_events, uint32_t interest) {
   return r;
 }
 
-bool SocketPoll::NeedsCancel() const {
-  return status_ == Status::kPending && (interest_ & ~pending_interest_) != 0;
+bool PollState::NeedsCancel() const {
+  return status_ == Status::kPending &&
+         (delete_pending_ || (interest_ & ~pending_interest_) != 0);
 }
 
-uint32_t SocketPoll::CancelPending(PollDriver& driver) {
+uint32_t PollState::CancelPending(PollDriver& driver) {
   assert(status_ == Status::kPending);
-  const uint32_t result = driver.Cancel(*this);
+  const uint32_t result = driver.Cancel();
   // NOT_FOUND: the poll completed before the cancel; its packet is queued or
   // about to be, exactly as after a successful cancel.
   if (result != kStatusSuccess && result != kStatusNotFound) return result;
@@ -48,7 +49,7 @@ uint32_t SocketPoll::CancelPending(PollDriver& driver) {
   return kStatusSuccess;
 }
 
-uint32_t SocketPoll::SetInterest(uint32_t interest, PollDriver& driver) {
+uint32_t PollState::SetInterest(uint32_t interest, PollDriver& driver) {
   assert(!delete_pending_);
   if (delete_pending_ || ended_) return kStatusSuccess;
   interest_ = interest & kAllInterest;
@@ -59,13 +60,13 @@ uint32_t SocketPoll::SetInterest(uint32_t interest, PollDriver& driver) {
   return CancelPending(driver);
 }
 
-bool SocketPoll::WantsSubmit() const {
+bool PollState::WantsSubmit() const {
+  if (status_ == Status::kPending) return NeedsCancel();
   if (delete_pending_ || ended_) return false;
-  if (status_ == Status::kIdle) return interest_ != 0;
-  return NeedsCancel();
+  return status_ == Status::kIdle && interest_ != 0;
 }
 
-SocketPoll::SubmitResult SocketPoll::Submit(PollDriver& driver) {
+PollState::SubmitResult PollState::Submit(PollDriver& driver) {
   using Kind = SubmitResult::Kind;
   if (!WantsSubmit()) return {};
   if (status_ == Status::kPending) {
@@ -73,7 +74,7 @@ SocketPoll::SubmitResult SocketPoll::Submit(PollDriver& driver) {
     if (failed != kStatusSuccess) return {Kind::kFailed, failed};
     return {Kind::kCancelRequested, kStatusSuccess};
   }
-  const uint32_t result = driver.Submit(*this, AfdEventsForInterest(interest_));
+  const uint32_t result = driver.Submit(AfdEventsForInterest(interest_));
   if (result == kStatusPending || result == kStatusSuccess) {
     // SUCCESS: completed at once, but its packet still comes.
     status_ = Status::kPending;
@@ -87,8 +88,9 @@ SocketPoll::SubmitResult SocketPoll::Submit(PollDriver& driver) {
   return {Kind::kFailed, result};
 }
 
-SocketPoll::CompletionResult SocketPoll::OnCompletion(
-    uint32_t iosb_status, uint32_t number_of_handles, uint32_t afd_events) {
+PollState::CompletionResult PollState::OnCompletion(uint32_t iosb_status,
+                                                    uint32_t number_of_handles,
+                                                    uint32_t afd_events) {
   CompletionResult result;
   assert(status_ != Status::kIdle);
   if (status_ == Status::kIdle) return result;
@@ -119,12 +121,13 @@ SocketPoll::CompletionResult SocketPoll::OnCompletion(
   return result;
 }
 
-bool SocketPoll::Unregister(PollDriver& driver) {
+bool PollState::Unregister(PollDriver& driver) {
   assert(!delete_pending_);
   if (delete_pending_) return false;
   delete_pending_ = true;
-  // A failed cancel leaves the poll pending: its packet still frees the
-  // object (at the latest, closing the socket completes it with LOCAL_CLOSE).
+  // A failed cancel leaves the poll pending: Submit() retries it, and its
+  // packet still frees the object (at the latest, closing the socket
+  // completes it with LOCAL_CLOSE).
   if (status_ == Status::kPending) CancelPending(driver);
   return status_ == Status::kIdle;
 }

@@ -1,7 +1,7 @@
 #ifndef TOFU_REACTOR_WINDOWS_POLL_STATE_H_
 #define TOFU_REACTOR_WINDOWS_POLL_STATE_H_
 
-// The per-socket AFD poll state machine of the Windows poller (WINDOWS.md 3.4),
+// The per-socket AFD poll state machine of the Windows poller (docs/windows.md, Design),
 // kept free of system calls and Windows headers so that it builds, is
 // unit-tested and is fuzzed on every platform. The system is reached through
 // PollDriver; on Windows that is NtDeviceIoControlFile(IOCTL_AFD_POLL) and
@@ -35,7 +35,8 @@
 //                                               current interest.
 //              A live socket with a non-empty interest then wants a Submit().
 //   any        Unregister()
-//                -> delete_pending; if PENDING, cancel (as above); if IDLE,
+//                -> delete_pending; if PENDING, cancel (as above; a failed
+//                   cancel is retried by the next Submit() pass); if IDLE,
 //                   the owner frees the object now, otherwise when the final
 //                   packet is dequeued.
 //
@@ -47,14 +48,14 @@
 
 namespace tofu::afd {
 
-// AFD_POLL_* event bits (WINDOWS.md 1.3).
+// AFD_POLL_* event bits (docs/windows.md, Design).
 inline constexpr uint32_t kPollReceive = 0x0001;
 inline constexpr uint32_t kPollReceiveExpedited = 0x0002;
 inline constexpr uint32_t kPollSend = 0x0004;
 inline constexpr uint32_t kPollDisconnect = 0x0008;
 inline constexpr uint32_t kPollAbort = 0x0010;
 inline constexpr uint32_t kPollLocalClose = 0x0020;
-// Reported on every poll while connected: never requested (WINDOWS.md 1.3).
+// Reported on every poll while connected: never requested (docs/windows.md, Design).
 inline constexpr uint32_t kPollConnect = 0x0040;
 inline constexpr uint32_t kPollAccept = 0x0080;
 inline constexpr uint32_t kPollConnectFail = 0x0100;
@@ -105,41 +106,41 @@ struct Readiness {
 // LOCAL_CLOSE and CONNECT map to nothing.
 Readiness ReadinessFromAfdEvents(uint32_t afd_events, uint32_t interest);
 
-class SocketPoll;
-
-// The seam to the system. The Windows poller implements it with
-// NtDeviceIoControlFile and NtCancelIoFileEx on the IO_STATUS_BLOCK and
-// AFD_POLL_INFO it keeps beside the SocketPoll (in the same heap object, whose
-// address is the ApcContext); tests and fuzzers use fakes. Called only from
-// inside SocketPoll's methods, on the thread that owns the SocketPoll.
+// The seam to the system, bound to one socket's poll: each PollState call is
+// handed the driver of its own socket, so the driver knows which poll it acts
+// on without being told (and without casting the PollState to anything). The
+// Windows poller binds NtDeviceIoControlFile and NtCancelIoFileEx to the
+// IO_STATUS_BLOCK and AFD_POLL_INFO of the socket's PolledSocket
+// (reactor/windows/afd_system.h); tests and fuzzers use fakes. Called only
+// from inside PollState's methods, on the thread that owns the PollState.
 class PollDriver {
  public:
   virtual ~PollDriver() = default;
 
-  // Issues one AFD poll for `afd_events` on `socket`. Returns an NTSTATUS:
-  // kStatusPending or kStatusSuccess when a completion packet will follow
-  // (SUCCESS means it completed at once; the packet still comes, since no
-  // skip-on-success mode is set); kStatusInvalidHandle when the socket is
+  // Issues one AFD poll for `afd_events` on the bound socket. Returns an
+  // NTSTATUS: kStatusPending or kStatusSuccess when a completion packet will
+  // follow (SUCCESS means it completed at once; the packet still comes, since
+  // no skip-on-success mode is set); kStatusInvalidHandle when the socket is
   // already closed (no packet); anything else is a failure with no packet.
-  virtual uint32_t Submit(SocketPoll& socket, uint32_t afd_events) = 0;
+  virtual uint32_t Submit(uint32_t afd_events) = 0;
 
-  // Cancels the outstanding poll of `socket`. Returns kStatusSuccess (the
-  // packet follows, usually with STATUS_CANCELLED, possibly with events that
-  // fired first), kStatusNotFound (the poll had already completed; its packet
-  // follows), or another status (the cancel failed; the poll stays
+  // Cancels the outstanding poll of the bound socket. Returns kStatusSuccess
+  // (the packet follows, usually with STATUS_CANCELLED, possibly with events
+  // that fired first), kStatusNotFound (the poll had already completed; its
+  // packet follows), or another status (the cancel failed; the poll stays
   // outstanding). An implementation may skip the system call and answer
   // kStatusNotFound when its IO_STATUS_BLOCK no longer reads STATUS_PENDING.
-  virtual uint32_t Cancel(SocketPoll& socket) = 0;
+  virtual uint32_t Cancel() = 0;
 };
 
 // One socket's AFD poll: at most one outstanding poll, its lifetime, and the
-// translation of its completions. The owner (the Windows poller) embeds it in
-// a heap object at a fixed address, together with the kernel-visible
+// translation of its completions. The owner (afd::PolledSocket) holds it in a
+// heap object at a fixed address, together with the kernel-visible
 // IO_STATUS_BLOCK and AFD_POLL_INFO, and frees that object only when
 // Unregister() or OnCompletion() says so: until the final packet is dequeued,
 // the kernel may still write to it. Not thread-safe: every call comes from the
 // reactor thread.
-class SocketPoll {
+class PollState {
  public:
   enum class Status {
     kIdle,       // no poll outstanding
@@ -172,10 +173,10 @@ class SocketPoll {
     bool free_now = false;
   };
 
-  SocketPoll() = default;
+  PollState() = default;
   // Fixed address: the kernel holds pointers into the owning object.
-  SocketPoll(const SocketPoll&) = delete;
-  SocketPoll& operator=(const SocketPoll&) = delete;
+  PollState(const PollState&) = delete;
+  PollState& operator=(const PollState&) = delete;
 
   // Sets what the socket is watched for (kInterestRead | kInterestWrite). A
   // narrower or equal interest keeps a pending poll and filters its result; a
@@ -186,9 +187,9 @@ class SocketPoll {
   uint32_t SetInterest(uint32_t interest, PollDriver& driver);
 
   // True when Submit() has something to do: the socket is idle, live, not
-  // unregistered and interested in something, or a cancel for a wider
-  // interest failed and is to be retried. The poller calls Submit() for such
-  // sockets just before it waits (lazy re-arm).
+  // unregistered and interested in something, or a cancel (for a wider
+  // interest, or by Unregister) failed and is to be retried. The poller calls
+  // Submit() for such sockets just before it waits (lazy re-arm).
   bool WantsSubmit() const;
 
   // Re-arms the socket (see WantsSubmit); does nothing otherwise.

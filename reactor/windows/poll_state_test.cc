@@ -9,8 +9,8 @@
 namespace tofu::afd {
 namespace {
 
-using Kind = SocketPoll::SubmitResult::Kind;
-using Status = SocketPoll::Status;
+using Kind = PollState::SubmitResult::Kind;
+using Status = PollState::Status;
 
 constexpr uint32_t kReadWrite = kInterestRead | kInterestWrite;
 constexpr uint32_t kStatusUnsuccessful = 0xC0000001;
@@ -21,7 +21,7 @@ constexpr uint32_t kStatusInsufficientResources = 0xC000009A;
 // its packet is delivered, and fails the test if a second one is submitted.
 class FakeDriver : public PollDriver {
  public:
-  uint32_t Submit(SocketPoll& /*socket*/, uint32_t afd_events) override {
+  uint32_t Submit(uint32_t afd_events) override {
     submits.push_back(afd_events);
     const uint32_t status = Next(submit_results, kStatusPending);
     if (status == kStatusPending || status == kStatusSuccess) {
@@ -30,21 +30,21 @@ class FakeDriver : public PollDriver {
     }
     return status;
   }
-  uint32_t Cancel(SocketPoll& /*socket*/) override {
+  uint32_t Cancel() override {
     EXPECT_TRUE(outstanding) << "cancel without an outstanding poll";
     ++cancels;
     return Next(cancel_results, kStatusSuccess);
   }
 
   // Dequeues the packet of the outstanding poll.
-  SocketPoll::CompletionResult Deliver(SocketPoll& socket, uint32_t status,
-                                       uint32_t handles, uint32_t events) {
+  PollState::CompletionResult Deliver(PollState& socket, uint32_t status,
+                                      uint32_t handles, uint32_t events) {
     EXPECT_TRUE(outstanding) << "a packet without an outstanding poll";
     outstanding = false;
     return socket.OnCompletion(status, handles, events);
   }
-  SocketPoll::CompletionResult DeliverEvents(SocketPoll& socket,
-                                             uint32_t events) {
+  PollState::CompletionResult DeliverEvents(PollState& socket,
+                                            uint32_t events) {
     return Deliver(socket, kStatusSuccess, 1, events);
   }
 
@@ -72,7 +72,7 @@ Readiness Ready(bool readable, bool writable, bool error) {
 }
 
 // A socket with `interest` and one poll pending for it.
-void Arm(SocketPoll& socket, FakeDriver& driver, uint32_t interest) {
+void Arm(PollState& socket, FakeDriver& driver, uint32_t interest) {
   socket.SetInterest(interest, driver);
   ASSERT_EQ(socket.Submit(driver).kind, Kind::kSubmitted);
   ASSERT_EQ(socket.status(), Status::kPending);
@@ -119,9 +119,9 @@ TEST(ReadinessFromAfdEvents, ReportsNothingForCloseConnectOrNoInterest) {
   EXPECT_EQ(ReadinessFromAfdEvents(kPollAllEvents, 0), Readiness{});
 }
 
-TEST(SocketPoll, StartsIdleAndWantsNothingWithoutInterest) {
+TEST(PollState, StartsIdleAndWantsNothingWithoutInterest) {
   FakeDriver driver;
-  SocketPoll socket;
+  PollState socket;
   EXPECT_EQ(socket.status(), Status::kIdle);
   EXPECT_FALSE(socket.WantsSubmit());
   EXPECT_EQ(socket.Submit(driver).kind, Kind::kNothing);
@@ -130,15 +130,15 @@ TEST(SocketPoll, StartsIdleAndWantsNothingWithoutInterest) {
   EXPECT_TRUE(driver.submits.empty());
 }
 
-TEST(SocketPoll, SubmitsLazilyForTheCurrentInterest) {
+TEST(PollState, SubmitsLazilyForTheCurrentInterest) {
   FakeDriver driver;
-  SocketPoll socket;
+  PollState socket;
   EXPECT_EQ(socket.SetInterest(kInterestRead, driver), kStatusSuccess);
   // Setting the interest of an idle socket does not touch the system.
   EXPECT_TRUE(driver.submits.empty());
   EXPECT_TRUE(socket.WantsSubmit());
   socket.SetInterest(kReadWrite, driver);
-  const SocketPoll::SubmitResult r = socket.Submit(driver);
+  const PollState::SubmitResult r = socket.Submit(driver);
   EXPECT_EQ(r.kind, Kind::kSubmitted);
   EXPECT_EQ(r.status, kStatusPending);
   ASSERT_EQ(driver.submits.size(), 1u);
@@ -148,9 +148,9 @@ TEST(SocketPoll, SubmitsLazilyForTheCurrentInterest) {
   EXPECT_FALSE(socket.WantsSubmit());
 }
 
-TEST(SocketPoll, ImmediateSuccessIsPendingUntilItsPacket) {
+TEST(PollState, ImmediateSuccessIsPendingUntilItsPacket) {
   FakeDriver driver;
-  SocketPoll socket;
+  PollState socket;
   driver.submit_results = {kStatusSuccess};
   socket.SetInterest(kInterestRead, driver);
   EXPECT_EQ(socket.Submit(driver).kind, Kind::kSubmitted);
@@ -160,9 +160,9 @@ TEST(SocketPoll, ImmediateSuccessIsPendingUntilItsPacket) {
             Ready(true, false, false));
 }
 
-TEST(SocketPoll, NeverSubmitsASecondPoll) {
+TEST(PollState, NeverSubmitsASecondPoll) {
   FakeDriver driver;
-  SocketPoll socket;
+  PollState socket;
   Arm(socket, driver, kInterestRead);
   EXPECT_EQ(socket.Submit(driver).kind, Kind::kNothing);
   socket.SetInterest(kInterestRead, driver);
@@ -171,12 +171,12 @@ TEST(SocketPoll, NeverSubmitsASecondPoll) {
   EXPECT_EQ(driver.cancels, 0);
 }
 
-TEST(SocketPoll, InvalidHandleOnSubmitEndsTheSocket) {
+TEST(PollState, InvalidHandleOnSubmitEndsTheSocket) {
   FakeDriver driver;
-  SocketPoll socket;
+  PollState socket;
   driver.submit_results = {kStatusInvalidHandle};
   socket.SetInterest(kInterestRead, driver);
-  const SocketPoll::SubmitResult r = socket.Submit(driver);
+  const PollState::SubmitResult r = socket.Submit(driver);
   EXPECT_EQ(r.kind, Kind::kEnded);
   EXPECT_EQ(r.status, kStatusInvalidHandle);
   EXPECT_TRUE(socket.ended());
@@ -188,12 +188,12 @@ TEST(SocketPoll, InvalidHandleOnSubmitEndsTheSocket) {
   EXPECT_TRUE(socket.Unregister(driver));
 }
 
-TEST(SocketPoll, FailedSubmitStaysIdleAndIsRetried) {
+TEST(PollState, FailedSubmitStaysIdleAndIsRetried) {
   FakeDriver driver;
-  SocketPoll socket;
+  PollState socket;
   driver.submit_results = {kStatusInsufficientResources};
   socket.SetInterest(kInterestRead, driver);
-  const SocketPoll::SubmitResult r = socket.Submit(driver);
+  const PollState::SubmitResult r = socket.Submit(driver);
   EXPECT_EQ(r.kind, Kind::kFailed);
   EXPECT_EQ(r.status, kStatusInsufficientResources);
   EXPECT_EQ(socket.status(), Status::kIdle);
@@ -203,9 +203,9 @@ TEST(SocketPoll, FailedSubmitStaysIdleAndIsRetried) {
   EXPECT_EQ(driver.submits.size(), 2u);
 }
 
-TEST(SocketPoll, NarrowerInterestKeepsThePollAndFiltersItsResult) {
+TEST(PollState, NarrowerInterestKeepsThePollAndFiltersItsResult) {
   FakeDriver driver;
-  SocketPoll socket;
+  PollState socket;
   Arm(socket, driver, kReadWrite);
   EXPECT_EQ(socket.SetInterest(kInterestRead, driver), kStatusSuccess);
   EXPECT_EQ(driver.cancels, 0);
@@ -213,7 +213,7 @@ TEST(SocketPoll, NarrowerInterestKeepsThePollAndFiltersItsResult) {
   EXPECT_EQ(socket.pending_interest(), kReadWrite);
   EXPECT_FALSE(socket.WantsSubmit());
   // The poll was for read and write; only read is wanted now.
-  const SocketPoll::CompletionResult c =
+  const PollState::CompletionResult c =
       driver.DeliverEvents(socket, kPollSend | kPollReceive);
   EXPECT_EQ(c.readiness, Ready(true, false, false));
   EXPECT_FALSE(c.ended);
@@ -224,16 +224,16 @@ TEST(SocketPoll, NarrowerInterestKeepsThePollAndFiltersItsResult) {
   EXPECT_EQ(driver.submits.back(), AfdEventsForInterest(kInterestRead));
 }
 
-TEST(SocketPoll, SameOrEmptyInterestKeepsThePoll) {
+TEST(PollState, SameOrEmptyInterestKeepsThePoll) {
   FakeDriver driver;
-  SocketPoll socket;
+  PollState socket;
   Arm(socket, driver, kInterestWrite);
   socket.SetInterest(kInterestWrite, driver);
   socket.SetInterest(0, driver);
   EXPECT_EQ(driver.cancels, 0);
   EXPECT_EQ(socket.status(), Status::kPending);
   // Nothing is wanted: even an abort is not reported, and nothing is re-armed.
-  const SocketPoll::CompletionResult c =
+  const PollState::CompletionResult c =
       driver.DeliverEvents(socket, kPollSend | kPollAbort);
   EXPECT_EQ(c.readiness, Readiness{});
   EXPECT_FALSE(socket.WantsSubmit());
@@ -242,9 +242,9 @@ TEST(SocketPoll, SameOrEmptyInterestKeepsThePoll) {
   EXPECT_TRUE(socket.WantsSubmit());
 }
 
-TEST(SocketPoll, WiderInterestCancelsAndResubmitsAfterThePacket) {
+TEST(PollState, WiderInterestCancelsAndResubmitsAfterThePacket) {
   FakeDriver driver;
-  SocketPoll socket;
+  PollState socket;
   Arm(socket, driver, kInterestRead);
   EXPECT_EQ(socket.SetInterest(kReadWrite, driver), kStatusSuccess);
   EXPECT_EQ(driver.cancels, 1);
@@ -257,7 +257,7 @@ TEST(SocketPoll, WiderInterestCancelsAndResubmitsAfterThePacket) {
   socket.SetInterest(kReadWrite, driver);
   EXPECT_EQ(driver.cancels, 1);
   EXPECT_EQ(driver.submits.size(), 1u);
-  const SocketPoll::CompletionResult c =
+  const PollState::CompletionResult c =
       driver.Deliver(socket, kStatusCancelled, 0, 0);
   EXPECT_EQ(c.readiness, Readiness{});
   EXPECT_FALSE(c.ended);
@@ -268,16 +268,16 @@ TEST(SocketPoll, WiderInterestCancelsAndResubmitsAfterThePacket) {
   EXPECT_EQ(socket.pending_interest(), kReadWrite);
 }
 
-TEST(SocketPoll, CancelNotFoundWaitsForTheCompletedPacket) {
+TEST(PollState, CancelNotFoundWaitsForTheCompletedPacket) {
   FakeDriver driver;
-  SocketPoll socket;
+  PollState socket;
   Arm(socket, driver, kInterestRead);
   driver.cancel_results = {kStatusNotFound};
   EXPECT_EQ(socket.SetInterest(kReadWrite, driver), kStatusSuccess);
   EXPECT_EQ(socket.status(), Status::kCancelled);
   EXPECT_FALSE(socket.WantsSubmit());
   // The poll had completed with data: reported, then re-armed wider.
-  const SocketPoll::CompletionResult c =
+  const PollState::CompletionResult c =
       driver.DeliverEvents(socket, kPollReceive);
   EXPECT_EQ(c.readiness, Ready(true, false, false));
   ASSERT_TRUE(socket.WantsSubmit());
@@ -285,9 +285,9 @@ TEST(SocketPoll, CancelNotFoundWaitsForTheCompletedPacket) {
   EXPECT_EQ(driver.submits.back(), AfdEventsForInterest(kReadWrite));
 }
 
-TEST(SocketPoll, EventsThatBeatTheCancelAreReportedForTheCurrentInterest) {
+TEST(PollState, EventsThatBeatTheCancelAreReportedForTheCurrentInterest) {
   FakeDriver driver;
-  SocketPoll socket;
+  PollState socket;
   Arm(socket, driver, kInterestWrite);
   socket.SetInterest(kInterestRead, driver);  // adds read: cancel
   EXPECT_EQ(driver.cancels, 1);
@@ -296,16 +296,16 @@ TEST(SocketPoll, EventsThatBeatTheCancelAreReportedForTheCurrentInterest) {
   EXPECT_TRUE(socket.WantsSubmit());
 }
 
-TEST(SocketPoll, FailedCancelKeepsThePollAndIsRetriedBySubmit) {
+TEST(PollState, FailedCancelKeepsThePollAndIsRetriedBySubmit) {
   FakeDriver driver;
-  SocketPoll socket;
+  PollState socket;
   Arm(socket, driver, kInterestRead);
   driver.cancel_results = {kStatusUnsuccessful, kStatusUnsuccessful};
   EXPECT_EQ(socket.SetInterest(kReadWrite, driver), kStatusUnsuccessful);
   EXPECT_EQ(socket.status(), Status::kPending);
   EXPECT_EQ(socket.pending_interest(), kInterestRead);
   ASSERT_TRUE(socket.WantsSubmit());
-  SocketPoll::SubmitResult r = socket.Submit(driver);
+  PollState::SubmitResult r = socket.Submit(driver);
   EXPECT_EQ(r.kind, Kind::kFailed);
   EXPECT_EQ(r.status, kStatusUnsuccessful);
   EXPECT_EQ(socket.status(), Status::kPending);
@@ -317,9 +317,9 @@ TEST(SocketPoll, FailedCancelKeepsThePollAndIsRetriedBySubmit) {
   EXPECT_EQ(driver.submits.size(), 1u);
 }
 
-TEST(SocketPoll, FailedCancelIsRetriedByTheNextInterestChange) {
+TEST(PollState, FailedCancelIsRetriedByTheNextInterestChange) {
   FakeDriver driver;
-  SocketPoll socket;
+  PollState socket;
   Arm(socket, driver, kInterestRead);
   driver.cancel_results = {kStatusUnsuccessful};
   EXPECT_EQ(socket.SetInterest(kReadWrite, driver), kStatusUnsuccessful);
@@ -328,9 +328,9 @@ TEST(SocketPoll, FailedCancelIsRetriedByTheNextInterestChange) {
   EXPECT_EQ(driver.cancels, 2);
 }
 
-TEST(SocketPoll, FailedCancelIsForgottenWhenTheInterestNarrowsAgain) {
+TEST(PollState, FailedCancelIsForgottenWhenTheInterestNarrowsAgain) {
   FakeDriver driver;
-  SocketPoll socket;
+  PollState socket;
   Arm(socket, driver, kInterestRead);
   driver.cancel_results = {kStatusUnsuccessful};
   socket.SetInterest(kReadWrite, driver);
@@ -340,12 +340,12 @@ TEST(SocketPoll, FailedCancelIsForgottenWhenTheInterestNarrowsAgain) {
   EXPECT_EQ(driver.cancels, 1);
 }
 
-TEST(SocketPoll, ZeroHandleCompletionIsNormal) {
+TEST(PollState, ZeroHandleCompletionIsNormal) {
   FakeDriver driver;
-  SocketPoll socket;
+  PollState socket;
   Arm(socket, driver, kInterestRead);
   // Events are not looked at when no handle reported anything.
-  const SocketPoll::CompletionResult c =
+  const PollState::CompletionResult c =
       driver.Deliver(socket, kStatusSuccess, 0, kPollReceive);
   EXPECT_EQ(c.readiness, Readiness{});
   EXPECT_FALSE(c.ended);
@@ -354,13 +354,13 @@ TEST(SocketPoll, ZeroHandleCompletionIsNormal) {
   EXPECT_TRUE(socket.WantsSubmit());
 }
 
-TEST(SocketPoll, UnaskedCancellationIsNormal) {
+TEST(PollState, UnaskedCancellationIsNormal) {
   FakeDriver driver;
-  SocketPoll socket;
+  PollState socket;
   Arm(socket, driver, kInterestRead);
   // E.g. a directly polled socket being closed: no events, re-armed; the
   // closed handle then ends the socket at the next submit.
-  const SocketPoll::CompletionResult c =
+  const PollState::CompletionResult c =
       driver.Deliver(socket, kStatusCancelled, 0, 0);
   EXPECT_EQ(c.readiness, Readiness{});
   EXPECT_FALSE(c.ended);
@@ -370,11 +370,11 @@ TEST(SocketPoll, UnaskedCancellationIsNormal) {
   EXPECT_TRUE(socket.ended());
 }
 
-TEST(SocketPoll, LocalCloseEndsTheSocketSilently) {
+TEST(PollState, LocalCloseEndsTheSocketSilently) {
   FakeDriver driver;
-  SocketPoll socket;
+  PollState socket;
   Arm(socket, driver, kReadWrite);
-  const SocketPoll::CompletionResult c = driver.DeliverEvents(
+  const PollState::CompletionResult c = driver.DeliverEvents(
       socket, kPollLocalClose | kPollReceive | kPollSend | kPollAbort);
   EXPECT_EQ(c.readiness, Readiness{});
   EXPECT_TRUE(c.ended);
@@ -388,11 +388,11 @@ TEST(SocketPoll, LocalCloseEndsTheSocketSilently) {
   EXPECT_TRUE(socket.Unregister(driver));
 }
 
-TEST(SocketPoll, InvalidHandleCompletionEndsTheSocket) {
+TEST(PollState, InvalidHandleCompletionEndsTheSocket) {
   FakeDriver driver;
-  SocketPoll socket;
+  PollState socket;
   Arm(socket, driver, kInterestRead);
-  const SocketPoll::CompletionResult c =
+  const PollState::CompletionResult c =
       driver.Deliver(socket, kStatusInvalidHandle, 1, kPollReceive);
   EXPECT_EQ(c.readiness, Readiness{});
   EXPECT_TRUE(c.ended);
@@ -400,28 +400,28 @@ TEST(SocketPoll, InvalidHandleCompletionEndsTheSocket) {
   EXPECT_TRUE(socket.Unregister(driver));
 }
 
-TEST(SocketPoll, FailedPollReportsAnErrorAndIsRearmed) {
+TEST(PollState, FailedPollReportsAnErrorAndIsRearmed) {
   FakeDriver driver;
-  SocketPoll socket;
+  PollState socket;
   Arm(socket, driver, kInterestRead);
-  const SocketPoll::CompletionResult c =
+  const PollState::CompletionResult c =
       driver.Deliver(socket, kStatusUnsuccessful, 1, kPollReceive);
   EXPECT_EQ(c.readiness, Ready(false, false, true));
   EXPECT_FALSE(c.ended);
   EXPECT_TRUE(socket.WantsSubmit());
 }
 
-TEST(SocketPoll, InformationalStatusIsASuccess) {
+TEST(PollState, InformationalStatusIsASuccess) {
   FakeDriver driver;
-  SocketPoll socket;
+  PollState socket;
   Arm(socket, driver, kInterestRead);
   EXPECT_EQ(driver.Deliver(socket, 0x40000000, 1, kPollReceive).readiness,
             Ready(true, false, false));
 }
 
-TEST(SocketPoll, ConnectCompletesOnSendAndFailsOnConnectFail) {
+TEST(PollState, ConnectCompletesOnSendAndFailsOnConnectFail) {
   FakeDriver driver;
-  SocketPoll socket;
+  PollState socket;
   Arm(socket, driver, kInterestWrite);  // a connect in progress
   EXPECT_EQ(driver.submits[0] & kPollConnect, 0u);
   EXPECT_NE(driver.submits[0] & kPollSend, 0u);
@@ -429,27 +429,27 @@ TEST(SocketPoll, ConnectCompletesOnSendAndFailsOnConnectFail) {
   EXPECT_EQ(driver.DeliverEvents(socket, kPollSend).readiness,
             Ready(false, true, false));
 
-  SocketPoll failing;
+  PollState failing;
   FakeDriver driver2;
   Arm(failing, driver2, kInterestWrite);
-  const SocketPoll::CompletionResult c =
+  const PollState::CompletionResult c =
       driver2.DeliverEvents(failing, kPollConnectFail);
   EXPECT_TRUE(c.readiness.error);
   EXPECT_TRUE(c.readiness.writable);
   EXPECT_FALSE(c.ended);
 }
 
-TEST(SocketPoll, AbortIsAnError) {
+TEST(PollState, AbortIsAnError) {
   FakeDriver driver;
-  SocketPoll socket;
+  PollState socket;
   Arm(socket, driver, kInterestRead);
   EXPECT_EQ(driver.DeliverEvents(socket, kPollAbort).readiness,
             Ready(false, false, true));
 }
 
-TEST(SocketPoll, LazyRearmWaitsForSubmit) {
+TEST(PollState, LazyRearmWaitsForSubmit) {
   FakeDriver driver;
-  SocketPoll socket;
+  PollState socket;
   Arm(socket, driver, kInterestRead);
   driver.DeliverEvents(socket, kPollReceive);
   // The completion itself never resubmits: the poller does, before waiting,
@@ -463,9 +463,9 @@ TEST(SocketPoll, LazyRearmWaitsForSubmit) {
   EXPECT_EQ(driver.submits[1], AfdEventsForInterest(kInterestWrite));
 }
 
-TEST(SocketPoll, UnregisterWhenIdleFreesAtOnce) {
+TEST(PollState, UnregisterWhenIdleFreesAtOnce) {
   FakeDriver driver;
-  SocketPoll socket;
+  PollState socket;
   socket.SetInterest(kInterestRead, driver);
   EXPECT_TRUE(socket.Unregister(driver));
   EXPECT_TRUE(socket.delete_pending());
@@ -475,38 +475,38 @@ TEST(SocketPoll, UnregisterWhenIdleFreesAtOnce) {
   EXPECT_TRUE(driver.submits.empty());
 }
 
-TEST(SocketPoll, UnregisterWhilePendingCancelsAndFreesOnTheFinalPacket) {
+TEST(PollState, UnregisterWhilePendingCancelsAndFreesOnTheFinalPacket) {
   FakeDriver driver;
-  SocketPoll socket;
+  PollState socket;
   Arm(socket, driver, kInterestRead);
   EXPECT_FALSE(socket.Unregister(driver));
   EXPECT_EQ(driver.cancels, 1);
   EXPECT_TRUE(socket.delete_pending());
   EXPECT_EQ(socket.status(), Status::kCancelled);
   EXPECT_FALSE(socket.WantsSubmit());
-  const SocketPoll::CompletionResult c =
+  const PollState::CompletionResult c =
       driver.Deliver(socket, kStatusCancelled, 0, 0);
   EXPECT_TRUE(c.free_now);
   EXPECT_FALSE(c.ended);
   EXPECT_EQ(c.readiness, Readiness{});
 }
 
-TEST(SocketPoll, NoEventAfterUnregisterEvenIfThePollFired) {
+TEST(PollState, NoEventAfterUnregisterEvenIfThePollFired) {
   FakeDriver driver;
-  SocketPoll socket;
+  PollState socket;
   Arm(socket, driver, kReadWrite);
   driver.cancel_results = {kStatusNotFound};
   EXPECT_FALSE(socket.Unregister(driver));
   EXPECT_EQ(socket.status(), Status::kCancelled);
-  const SocketPoll::CompletionResult c =
+  const PollState::CompletionResult c =
       driver.DeliverEvents(socket, kPollReceive | kPollSend | kPollAbort);
   EXPECT_TRUE(c.free_now);
   EXPECT_EQ(c.readiness, Readiness{});
 }
 
-TEST(SocketPoll, UnregisterWhileCancelledDoesNotCancelTwice) {
+TEST(PollState, UnregisterWhileCancelledDoesNotCancelTwice) {
   FakeDriver driver;
-  SocketPoll socket;
+  PollState socket;
   Arm(socket, driver, kInterestRead);
   socket.SetInterest(kReadWrite, driver);
   ASSERT_EQ(socket.status(), Status::kCancelled);
@@ -515,25 +515,39 @@ TEST(SocketPoll, UnregisterWhileCancelledDoesNotCancelTwice) {
   EXPECT_TRUE(driver.Deliver(socket, kStatusCancelled, 0, 0).free_now);
 }
 
-TEST(SocketPoll, UnregisterWithFailedCancelFreesOnTheLocalClosePacket) {
+TEST(PollState, UnregisterWithFailedCancelFreesOnTheLocalClosePacket) {
   FakeDriver driver;
-  SocketPoll socket;
+  PollState socket;
   Arm(socket, driver, kInterestRead);
   driver.cancel_results = {kStatusUnsuccessful};
   EXPECT_FALSE(socket.Unregister(driver));
   EXPECT_EQ(socket.status(), Status::kPending);
-  EXPECT_FALSE(socket.WantsSubmit());
-  EXPECT_EQ(socket.Submit(driver).kind, Kind::kNothing);
   // Closing the socket completes the poll.
-  const SocketPoll::CompletionResult c =
+  const PollState::CompletionResult c =
       driver.DeliverEvents(socket, kPollLocalClose);
   EXPECT_TRUE(c.free_now);
   EXPECT_EQ(c.readiness, Readiness{});
 }
 
-TEST(SocketPoll, UnregisterAfterAFailedSubmitFreesAtOnce) {
+TEST(PollState, UnregisterWithFailedCancelRetriesItAtTheNextPass) {
   FakeDriver driver;
-  SocketPoll socket;
+  PollState socket;
+  Arm(socket, driver, kInterestRead);
+  driver.cancel_results = {kStatusUnsuccessful};
+  EXPECT_FALSE(socket.Unregister(driver));
+  EXPECT_EQ(socket.status(), Status::kPending);
+  EXPECT_TRUE(socket.WantsSubmit());
+  EXPECT_EQ(socket.Submit(driver).kind, Kind::kCancelRequested);
+  EXPECT_EQ(driver.cancels, 2);
+  EXPECT_EQ(socket.status(), Status::kCancelled);
+  EXPECT_FALSE(socket.WantsSubmit());
+  EXPECT_EQ(driver.submits.size(), 1u);
+  EXPECT_TRUE(driver.Deliver(socket, kStatusCancelled, 0, 0).free_now);
+}
+
+TEST(PollState, UnregisterAfterAFailedSubmitFreesAtOnce) {
+  FakeDriver driver;
+  PollState socket;
   driver.submit_results = {kStatusUnsuccessful};
   socket.SetInterest(kInterestRead, driver);
   EXPECT_EQ(socket.Submit(driver).kind, Kind::kFailed);

@@ -18,6 +18,7 @@
 #include "message/status.h"
 #include "transport/resolve_tcp.h"
 #include "transport/socket.h"
+#include "transport/windows/uds_path.h"
 
 namespace tofu {
 namespace {
@@ -70,14 +71,16 @@ absl::StatusOr<SockAddr> ResolveTcp(const Address& address) {
   return internal::ResolveTcp<int>(address, ErrorText);
 }
 
+static_assert(windows_uds::kMaxPathBytes == kMaxUdsPathLength);
+
 // Windows has no abstract names: a UDS address is a filesystem path.
 absl::StatusOr<SockAddr> UdsAddress(const std::string& path, bool abstract) {
-  if (path.empty() || path.size() > kMaxUdsPathLength) {
-    return ToAbslStatus(StatusCode::kInvalidAddress, "bad UDS path length");
-  }
   if (abstract) {
     return ToAbslStatus(StatusCode::kInvalidAddress,
                         "abstract UDS names exist only on Linux");
+  }
+  if (absl::Status valid = windows_uds::CheckPath(path); !valid.ok()) {
+    return ToAbslStatus(StatusCode::kInvalidAddress, valid.message());
   }
   SockAddr out;
   auto* un = reinterpret_cast<sockaddr_un*>(&out.storage);
@@ -141,9 +144,9 @@ bool UnixSocketsSupported() {
     absl::StatusOr<NetworkSession> session = NetworkSession::Start();
     if (!session.ok()) return false;
     SOCKET s = socket(AF_UNIX, SOCK_STREAM, 0);
-    if (s == INVALID_SOCKET) return false;
-    closesocket(s);
-    return true;
+    const int error = s == INVALID_SOCKET ? WSAGetLastError() : 0;
+    if (s != INVALID_SOCKET) closesocket(s);
+    return windows_uds::AfUnixSupport(s != INVALID_SOCKET, error).ok();
   }();
   return supported;
 }
@@ -184,7 +187,9 @@ absl::StatusOr<Socket> Socket::Listen(const Address& address) {
   absl::StatusOr<SockAddr> resolved = SocketAddressOf(address, path);
   if (!resolved.ok()) return resolved.status();
   const SockAddr& sa = *resolved;
-  std::string unlink_path = uds ? path : "";
+  const windows_uds::FileDuties duties =
+      windows_uds::DutiesOf(windows_uds::Role::kListener);
+  std::string unlink_path = uds && duties.delete_on_close ? path : "";
   Socket s(NewSocket(sa.family));
   if (!s.valid()) {
     return ToAbslStatus(StatusCode::kListenFailed,
@@ -199,8 +204,8 @@ absl::StatusOr<Socket> Socket::Listen(const Address& address) {
     setsockopt(h, SOL_SOCKET, SO_REUSEADDR, reinterpret_cast<const char*>(&one),
                sizeof(one));
     SetNoDelay(h, sa.family);  // accepted sockets inherit it
-  } else {
-    DeleteFileW(Wide(unlink_path).c_str());  // a stale file of a listener
+  } else if (duties.delete_before_bind) {
+    DeleteFileW(Wide(path).c_str());  // a stale file of a listener
   }
   if (bind(h, sa.get(), sa.length) != 0) {
     return ToAbslStatus(StatusCode::kListenFailed,
@@ -347,14 +352,16 @@ std::string TemporaryUdsPath() {
   static std::atomic<uint64_t> counter{0};
   static const uint32_t tag = std::random_device{}();
   wchar_t dir[MAX_PATH + 1] = {};
-  std::string base = GetTempPathW(MAX_PATH + 1, dir) > 0 ? Utf8(dir) : "";
-  if (base.empty() || base.size() > kMaxUdsPathLength - 32) base = "C:\\";
-  if (base.back() != '\\') base.push_back('\\');
+  const std::string temp = GetTempPathW(MAX_PATH + 1, dir) > 0 ? Utf8(dir) : "";
   while (true) {
-    std::string path =
-        absl::StrCat(base, "tofu_", GetCurrentProcessId(), "_", absl::Hex(tag),
-                     "_", counter.fetch_add(1), ".sock");
-    if (!FileExists(path)) return path;
+    const windows_uds::NameParts parts{
+        static_cast<uint32_t>(GetCurrentProcessId()), tag,
+        counter.fetch_add(1)};
+    absl::StatusOr<std::string> path =
+        windows_uds::TemporaryPath(temp, "C:\\", parts);
+    // Nothing fits: the bind fails on the over-long path and says why.
+    if (!path.ok()) return temp + windows_uds::GeneratedName(parts);
+    if (!FileExists(*path)) return *std::move(path);
   }
 }
 

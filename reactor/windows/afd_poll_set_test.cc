@@ -1,0 +1,263 @@
+#include "reactor/windows/afd_poll_set.h"
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "reactor/windows/helper_pool.h"
+#include "reactor/windows/poll_state.h"
+#include "reactor/windows/testing/fake_afd_system.h"
+
+namespace tofu::afd {
+namespace {
+
+using ::testing::IsEmpty;
+
+constexpr uint32_t kRead = kInterestRead;
+constexpr uint32_t kWrite = kInterestWrite;
+constexpr absl::Duration kNoWait = absl::ZeroDuration();
+
+SocketEvent Event(uint64_t token, bool readable, bool writable, bool error) {
+  return SocketEvent{token, readable, writable, error};
+}
+
+class AfdPollSetTest : public ::testing::Test {
+ protected:
+  ~AfdPollSetTest() override {
+    set_.reset();
+    EXPECT_THAT(system_.violations(), IsEmpty());
+    EXPECT_EQ(system_.open_helpers(), 0u);
+    EXPECT_TRUE(system_.polls().empty());
+  }
+
+  std::vector<SocketEvent> Wait() {
+    std::vector<SocketEvent> events;
+    EXPECT_TRUE(set_->Wait(kNoWait, events).ok());
+    return events;
+  }
+
+  // The outstanding poll's PolledSocket for `base`, or null.
+  const PolledSocket* PollFor(Handle base) const {
+    for (const auto& [socket, poll] : system_.polls()) {
+      if (poll.base == base) return socket;
+    }
+    return nullptr;
+  }
+
+  FakeAfdSystem system_;
+  std::unique_ptr<AfdPollSet> set_ = std::make_unique<AfdPollSet>(system_);
+};
+
+TEST_F(AfdPollSetTest, ReportsReadinessWithTheRegisteredToken) {
+  ASSERT_TRUE(set_->Register(10, 110, 7, kRead).ok());
+  EXPECT_THAT(Wait(), IsEmpty());
+  ASSERT_EQ(system_.polls().size(), 1u);
+  EXPECT_EQ(system_.polls().begin()->second.base, 110u);
+  system_.SetReady(110, kPollReceive);
+  EXPECT_EQ(Wait(), std::vector<SocketEvent>{Event(7, true, false, false)});
+}
+
+TEST_F(AfdPollSetTest, PollsAreIssuedLazilyOncePerWait) {
+  ASSERT_TRUE(set_->Register(10, 110, 7, kRead).ok());
+  ASSERT_TRUE(set_->Modify(10, 8, kRead).ok());
+  EXPECT_EQ(system_.submits(), 0);
+  EXPECT_THAT(Wait(), IsEmpty());
+  EXPECT_EQ(system_.submits(), 1);
+  // A narrower or equal interest keeps the outstanding poll.
+  ASSERT_TRUE(set_->Modify(10, 8, kRead).ok());
+  EXPECT_THAT(Wait(), IsEmpty());
+  EXPECT_EQ(system_.submits(), 1);
+  EXPECT_EQ(system_.cancels(), 0);
+}
+
+TEST_F(AfdPollSetTest, RejectsDoubleRegistrationAndUnknownSockets) {
+  ASSERT_TRUE(set_->Register(10, 110, 7, kRead).ok());
+  EXPECT_TRUE(absl::IsAlreadyExists(set_->Register(10, 110, 8, kRead)));
+  EXPECT_TRUE(absl::IsNotFound(set_->Modify(11, 8, kRead)));
+  set_->Unregister(11);
+  EXPECT_EQ(set_->registered(), 1u);
+}
+
+TEST_F(AfdPollSetTest, ReportsWakeUpsWithTheWakeToken) {
+  set_->SetWakeToken(99);
+  system_.Wake();
+  EXPECT_EQ(Wait(), std::vector<SocketEvent>{Event(99, true, false, false)});
+}
+
+TEST_F(AfdPollSetTest, SocketClosedWhilePolledEnds) {
+  ASSERT_TRUE(set_->Register(10, 110, 7, kRead | kWrite).ok());
+  EXPECT_THAT(Wait(), IsEmpty());
+  system_.CloseSocket(110);
+  EXPECT_EQ(Wait(), std::vector<SocketEvent>{Event(7, true, false, true)});
+  // Ended: no poll is issued for it again.
+  EXPECT_THAT(Wait(), IsEmpty());
+  EXPECT_EQ(system_.submits(), 1);
+  set_->Unregister(10);
+}
+
+TEST_F(AfdPollSetTest, ClosedBeforeItsFirstPollIsReported) {
+  ASSERT_TRUE(set_->Register(10, 110, 7, kRead).ok());
+  system_.CloseSocket(110);
+  EXPECT_EQ(Wait(), std::vector<SocketEvent>{Event(7, true, false, true)});
+}
+
+TEST_F(AfdPollSetTest, UnregisteredSocketReportsNothingAndIsFreedByItsPacket) {
+  ASSERT_TRUE(set_->Register(10, 110, 7, kRead).ok());
+  EXPECT_THAT(Wait(), IsEmpty());
+  set_->Unregister(10);
+  EXPECT_EQ(system_.cancels(), 1);
+  EXPECT_EQ(set_->unregistering(), 1u);
+  EXPECT_THAT(Wait(), IsEmpty());
+  EXPECT_EQ(set_->unregistering(), 0u);
+}
+
+TEST_F(AfdPollSetTest, CancelRacingACompletionReportsNothing) {
+  ASSERT_TRUE(set_->Register(10, 110, 7, kRead).ok());
+  EXPECT_THAT(Wait(), IsEmpty());
+  system_.RaceNextCancel(kPollReceive);
+  set_->Unregister(10);
+  EXPECT_THAT(Wait(), IsEmpty());
+  EXPECT_EQ(set_->unregistering(), 0u);
+}
+
+TEST_F(AfdPollSetTest, CompletedPollIsNotCancelled) {
+  ASSERT_TRUE(set_->Register(10, 110, 7, kRead).ok());
+  EXPECT_THAT(Wait(), IsEmpty());
+  // The poll completes, its packet queued but not dequeued: the cancel finds
+  // nothing (NOT_FOUND) and the packet still frees the socket.
+  system_.SetReady(110, kPollReceive);
+  set_->Unregister(10);
+  EXPECT_EQ(set_->unregistering(), 1u);
+  EXPECT_THAT(Wait(), IsEmpty());
+  EXPECT_EQ(set_->unregistering(), 0u);
+}
+
+TEST_F(AfdPollSetTest, ReusedHandleWaitsForThePreviousPollsPacket) {
+  ASSERT_TRUE(set_->Register(10, 110, 7, kRead).ok());
+  EXPECT_THAT(Wait(), IsEmpty());
+  // The old poll's cancel fails: its packet is still to come when the handle
+  // is closed and reused by a new socket.
+  system_.FailNextCancel(0xC0000001);
+  set_->Unregister(10);
+  system_.ReuseSocket(110);
+  ASSERT_TRUE(set_->Register(10, 110, 8, kRead).ok());
+  system_.SetReady(110, kPollReceive);
+  // The old poll completes with events; they are not the new socket's.
+  EXPECT_THAT(Wait(), IsEmpty());
+  EXPECT_EQ(set_->unregistering(), 0u);
+  // Only now is the new socket polled, and its readiness reported.
+  EXPECT_EQ(Wait(), std::vector<SocketEvent>{Event(8, true, false, false)});
+  EXPECT_EQ(system_.submits(), 2);
+}
+
+TEST_F(AfdPollSetTest, ReusedHandleIsNotPolledBeforeTheOldPacket) {
+  ASSERT_TRUE(set_->Register(10, 110, 7, kRead).ok());
+  EXPECT_THAT(Wait(), IsEmpty());
+  // Cancelled, its packet queued but not dequeued, when the socket is closed
+  // and its handle reused.
+  set_->Unregister(10);
+  system_.CloseSocket(110);
+  system_.ReuseSocket(110);
+  ASSERT_TRUE(set_->Register(10, 110, 8, kRead).ok());
+  EXPECT_EQ(set_->unregistering(), 1u);
+  EXPECT_THAT(Wait(), IsEmpty());
+  // The old packet was dequeued in that wait, before any poll for the new
+  // socket; the new one goes out before the next wait.
+  EXPECT_EQ(system_.submits(), 1);
+  EXPECT_EQ(set_->unregistering(), 0u);
+  EXPECT_THAT(Wait(), IsEmpty());
+  EXPECT_EQ(system_.submits(), 2);
+}
+
+TEST_F(AfdPollSetTest, WiderInterestCancelsAndReissues) {
+  ASSERT_TRUE(set_->Register(10, 110, 7, kRead).ok());
+  EXPECT_THAT(Wait(), IsEmpty());
+  system_.SetReady(110, kPollSend);
+  ASSERT_TRUE(set_->Modify(10, 7, kRead | kWrite).ok());
+  EXPECT_EQ(system_.cancels(), 1);
+  // The cancelled packet, the re-issued poll completing at once, then its
+  // packet.
+  std::vector<SocketEvent> events = Wait();
+  if (events.empty()) events = Wait();
+  EXPECT_EQ(events, std::vector<SocketEvent>{Event(7, false, true, false)});
+}
+
+TEST_F(AfdPollSetTest, RefusedPollIsReportedAsAnError) {
+  ASSERT_TRUE(set_->Register(10, 110, 7, kRead).ok());
+  system_.FailNextSubmit(0xC000009A);
+  EXPECT_EQ(Wait(), std::vector<SocketEvent>{Event(7, true, false, true)});
+}
+
+TEST_F(AfdPollSetTest, HelperOpenFailureFailsRegister) {
+  system_.FailNextOpen();
+  EXPECT_FALSE(set_->Register(10, 110, 7, kRead).ok());
+  EXPECT_EQ(set_->registered(), 0u);
+  EXPECT_TRUE(set_->Register(10, 110, 7, kRead).ok());
+}
+
+TEST_F(AfdPollSetTest, HelpersHoldAtMostTheirShareAndAreBounded) {
+  const int n = 3 * kSocketsPerHelper + 1;
+  for (int i = 0; i < n; ++i) {
+    ASSERT_TRUE(set_->Register(1000 + i, 2000 + i, i, kRead).ok());
+  }
+  EXPECT_THAT(Wait(), IsEmpty());
+  EXPECT_EQ(set_->helpers(), 4u);  // ceil(97 / 32)
+  for (int i = 0; i < n; ++i) set_->Unregister(1000 + i);
+  EXPECT_THAT(Wait(), IsEmpty());
+  EXPECT_EQ(set_->unregistering(), 0u);
+  // Emptied helpers are closed; one is kept for the next socket.
+  EXPECT_EQ(set_->helpers(), 1u);
+  EXPECT_EQ(system_.max_open_helpers(), 4u);
+}
+
+TEST_F(AfdPollSetTest, FreedRoomIsReusedBeforeOpeningAHelper) {
+  for (int i = 0; i < 2 * kSocketsPerHelper; ++i) {
+    ASSERT_TRUE(set_->Register(1000 + i, 2000 + i, i, kRead).ok());
+  }
+  EXPECT_EQ(set_->helpers(), 2u);
+  // Churn: one socket leaves, another comes, many times over.
+  for (int round = 0; round < 100; ++round) {
+    set_->Unregister(1000 + round % 5);
+    EXPECT_THAT(Wait(), IsEmpty());
+    ASSERT_TRUE(
+        set_->Register(1000 + round % 5, 2000 + round % 5, 0, kRead).ok());
+  }
+  EXPECT_EQ(set_->helpers(), 2u);
+  EXPECT_EQ(system_.max_open_helpers(), 2u);
+}
+
+TEST_F(AfdPollSetTest, DestructionDrainsOutstandingPolls) {
+  for (int i = 0; i < 40; ++i) {
+    ASSERT_TRUE(set_->Register(1000 + i, 2000 + i, i, kRead).ok());
+  }
+  EXPECT_THAT(Wait(), IsEmpty());
+  EXPECT_EQ(system_.polls().size(), 40u);
+  // The fixture's destructor checks that every poll's packet was dequeued and
+  // every helper closed.
+}
+
+TEST_F(AfdPollSetTest, DrainRetriesAFailedCancel) {
+  ASSERT_TRUE(set_->Register(10, 110, 7, kRead).ok());
+  EXPECT_THAT(Wait(), IsEmpty());
+  system_.FailNextCancel(0xC0000001);
+  EXPECT_TRUE(set_->Drain(absl::Seconds(1)));
+  EXPECT_EQ(system_.cancels(), 2);
+  EXPECT_EQ(set_->unregistering(), 0u);
+}
+
+TEST_F(AfdPollSetTest, UnregisterRetriesAFailedCancelAtTheNextWait) {
+  ASSERT_TRUE(set_->Register(10, 110, 7, kRead).ok());
+  EXPECT_THAT(Wait(), IsEmpty());
+  system_.FailNextCancel(0xC0000001);
+  set_->Unregister(10);
+  EXPECT_EQ(set_->unregistering(), 1u);
+  EXPECT_THAT(Wait(), IsEmpty());
+  EXPECT_EQ(system_.cancels(), 2);
+  EXPECT_EQ(set_->unregistering(), 0u);
+}
+
+}  // namespace
+}  // namespace tofu::afd
