@@ -16,6 +16,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "examples/testing/echo_server_process.h"
 #include "examples/testing/subprocess.h"
 #include "gtest/gtest.h"
 
@@ -23,11 +24,6 @@ namespace tofu {
 namespace {
 
 constexpr absl::Duration kWait = absl::Seconds(10);
-
-std::string ProgramPath(const char* name) {
-  return absl::StrCat(std::getenv("TEST_SRCDIR"), "/",
-                      std::getenv("TEST_WORKSPACE"), "/examples/", name);
-}
 
 // One frame as docs/protocol.md, Frames, lays it out (big-endian fields).
 struct Frame {
@@ -168,30 +164,22 @@ void Handshake(RawPeer& peer, uint16_t channel) {
 class EchoServerTest : public testing::TestWithParam<const char*> {
  protected:
   void SetUp() override {
-    // "uds|" lets the server pick a temporary path (TEST_TMPDIR is too long
-    // for a socket path).
-    const std::string listen =
-        std::string(GetParam()) == "tcp" ? "tcp|127.0.0.1|0" : "uds|";
-    absl::StatusOr<Subprocess> s =
-        Subprocess::Start({ProgramPath("echo_server"), "--listen=" + listen});
+    absl::StatusOr<EchoServerProcess> s =
+        EchoServerProcess::Start(GetParam(), kWait);
     ASSERT_TRUE(s.ok()) << s.status();
-    server_ = std::make_unique<Subprocess>(std::move(*s));
-    absl::StatusOr<std::string> line = server_->ReadLine(kWait);
-    ASSERT_TRUE(line.ok()) << line.status();
-    ASSERT_TRUE(absl::StartsWith(*line, "listening on ")) << *line;
-    address_ = line->substr(std::strlen("listening on "));
+    server_ = std::make_unique<EchoServerProcess>(std::move(*s));
+    address_ = server_->address();
   }
 
-  // SIGTERM ends the server cleanly.
+  // SIGTERM ends the server cleanly (exit code 0).
   void TearDown() override {
     if (server_ == nullptr) return;
-    server_->Signal(SIGTERM);
-    absl::StatusOr<int> code = server_->Wait();
-    ASSERT_TRUE(code.ok()) << code.status();
+    absl::StatusOr<int> code = server_->Stop();
+    ASSERT_TRUE(code.ok()) << "echo_server did not survive: " << code.status();
     EXPECT_EQ(*code, 0);
   }
 
-  std::unique_ptr<Subprocess> server_;
+  std::unique_ptr<EchoServerProcess> server_;
   std::string address_;
 };
 

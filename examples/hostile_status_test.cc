@@ -14,6 +14,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "examples/testing/echo_server_process.h"
 #include "examples/testing/subprocess.h"
 #include "gtest/gtest.h"
 #include "tofu/testing/raw_peer.h"
@@ -33,31 +34,20 @@ constexpr absl::Duration kWait = absl::Seconds(10);
 constexpr absl::Duration kProbe = absl::Seconds(3);
 constexpr uint64_t kFollowUpId = 1000;
 
-std::string ProgramPath(const char* name) {
-  return absl::StrCat(std::getenv("TEST_SRCDIR"), "/",
-                      std::getenv("TEST_WORKSPACE"), "/examples/", name);
-}
-
 class HostileStatusTest : public testing::TestWithParam<const char*> {
  protected:
   void SetUp() override {
-    const std::string listen =
-        std::string(GetParam()) == "tcp" ? "tcp|127.0.0.1|0" : "uds|";
-    absl::StatusOr<Subprocess> s =
-        Subprocess::Start({ProgramPath("echo_server"), "--listen=" + listen});
+    absl::StatusOr<EchoServerProcess> s =
+        EchoServerProcess::Start(GetParam(), kWait);
     ASSERT_TRUE(s.ok()) << s.status();
-    server_ = std::make_unique<Subprocess>(std::move(*s));
-    absl::StatusOr<std::string> line = server_->ReadLine(kWait);
-    ASSERT_TRUE(line.ok()) << line.status();
-    ASSERT_TRUE(absl::StartsWith(*line, "listening on ")) << *line;
-    address_ = line->substr(std::strlen("listening on "));
+    server_ = std::make_unique<EchoServerProcess>(std::move(*s));
+    address_ = server_->address();
   }
 
   // The server survived everything: SIGTERM ends it with exit code 0.
   void TearDown() override {
     if (server_ == nullptr) return;
-    server_->Signal(SIGTERM);
-    absl::StatusOr<int> code = server_->Wait();
+    absl::StatusOr<int> code = server_->Stop();
     ASSERT_TRUE(code.ok()) << "echo_server did not survive: " << code.status();
     EXPECT_EQ(*code, 0);
   }
@@ -105,7 +95,7 @@ class HostileStatusTest : public testing::TestWithParam<const char*> {
     return false;
   }
 
-  std::unique_ptr<Subprocess> server_;
+  std::unique_ptr<EchoServerProcess> server_;
   std::string address_;
 };
 

@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "examples/testing/echo_server_process.h"
 #include "examples/testing/subprocess.h"
 #include "gtest/gtest.h"
 
@@ -19,11 +20,6 @@ namespace tofu {
 namespace {
 
 constexpr absl::Duration kWait = absl::Seconds(20);
-
-std::string ProgramPath(const char* name) {
-  return absl::StrCat(std::getenv("TEST_SRCDIR"), "/",
-                      std::getenv("TEST_WORKSPACE"), "/examples/", name);
-}
 
 struct Finished {
   int code = -1;
