@@ -21,17 +21,17 @@
 //     unsent only behind a bye frame;
 //   - what is written is exactly what was posted (header, text headers,
 //     body), to the channel's own connection, the HelloRequest first; per
-//     channel, non-oob messages go out in post order (docs/protocol.md, The engine: an oob
-//     message may jump the queue); nothing follows a bye frame but, once,
-//     the ByeResponse to the peer's own ByeRequest after ours (crossing
-//     Byes);
+//     channel, non-oob messages go out in post order (docs/protocol.md, The
+//     engine: an oob message may jump the queue); nothing follows a bye frame
+//     but, once, the ByeResponse to the peer's own ByeRequest after ours
+//     (crossing Byes);
 //   - peer frames reach the application on the connection's channel, in
 //     wire order, none lost or repeated, exactly as sent except that the
 //     origin is application (a forged engine origin is cleared), the channel
-//     is the local one and the status byte is read as docs/protocol.md, Status codes, says; and
-//     after a quiet period with everything given back to the pool, every
-//     complete frame sent on a live channel has been delivered (resume
-//     without loss);
+//     is the local one and the status byte is read as docs/protocol.md, Status
+//     codes, says; and after a quiet period with everything given back to the
+//     pool, every complete frame sent on a live channel has been delivered
+//     (resume without loss);
 //   - every channel that opened reports exactly one channel_closed, with the
 //     message_id that opened it, exactly when the engine closed its
 //     connection, after every message returned for it; after it nothing
@@ -270,10 +270,12 @@ struct PeerStream {
   int accept_failures = 0;
 };
 
-// Whether the peer's ByeRequest reached the application (which may answer it
-// even after its own ByeRequest: crossing Byes).
-bool PeerByeRequestDelivered(const PeerStream& p) {
-  for (size_t i = 0; i < p.delivered && i < p.sent.size(); ++i) {
+// Whether the peer's ByeRequest is on the wire whole, so that the engine may
+// have read it: the application may answer it even after its own ByeRequest
+// (crossing Byes), and may post that answer before it has taken the
+// ByeRequest from its inbox (the engine reads it in the same iteration).
+bool PeerByeRequestSent(const PeerStream& p) {
+  for (size_t i = 0; i < p.complete && i < p.sent.size(); ++i) {
     if (p.sent[i].header.op_code == OpCode::kByeRequest) return true;
   }
   return false;
@@ -941,7 +943,7 @@ class Harness {
     // follow ours (crossing Byes), and only once.
     INVARIANT(!p.bye_round.has_value() ||
                   (h.op_code == OpCode::kByeResponse && p.first_bye_request &&
-                   !p.crossed_answer && PeerByeRequestDelivered(p)),
+                   !p.crossed_answer && PeerByeRequestSent(p)),
               "stream ", s, ": ", OpCodeName(h.op_code), " ", *serial,
               " written after a bye frame");
     if (p.bye_round.has_value()) p.crossed_answer = true;
