@@ -134,12 +134,6 @@ ChannelState::Decision ChannelState::On(Event event, StatusCode cause) {
     case Event::kProtocolError:
       return Finish(Close::kAbort, cause, /*report=*/true);
     case Event::kDeadline:
-      // An accepted connection that never completed a frame: the
-      // application never heard of it, so it hears nothing of its end.
-      if (phase_ == Phase::kAwaitingHello) {
-        return Finish(Close::kAbort, StatusCode::kCommunicationFailed, false,
-                      /*notify=*/false);
-      }
       if (phase_ == Phase::kSignalled) {
         return Finish(Close::kGraceful, StatusCode::kChannelClosed);
       }

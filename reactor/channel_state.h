@@ -35,12 +35,9 @@
 // gracefully (the socket's queued frames are written first by the kernel,
 // unsent posts come back with status r, then channel_closed); "abort(r)"
 // resets the connection instead; "+report" first delivers a Signal with
-// status r; "silent" means no notification at all. An accepted channel that
-// closes before its first frame notifies too (message_id 0), so that the
-// application learns of connections that went wrong, except when its
-// handshake deadline passes: it never said anything, and a thousand stalled
-// connections must not flood the application with news of channels it never
-// saw (they are counted instead).
+// status r; "silent" means no notification at all. Every channel the engine
+// opened ends with exactly one channel_closed, an accepted one that never
+// completed a frame too (with message_id 0).
 //
 //   kConnecting        kConnected -> kOpen
 //   kConnecting        kConnectFailed(r) -> abort(r)
@@ -67,7 +64,6 @@
 //                      kPeerEof -> close(peer_disconnected)
 //   kSignalled, kDraining
 //                      kPeerEof -> close(channel_closed)
-//   kAwaitingHello     kDeadline -> abort(communication_failed), silent
 //   kSignalled         kDeadline -> close(channel_closed) (we said goodbye;
 //                      the deadline only bounds the wait for the peer)
 //   kByeCrossed, kCrossedAnswered, kCrossedPeerDone
