@@ -1285,8 +1285,12 @@ class Harness {
       // queued behind a bye frame, a frame half received): with a small pool,
       // that starves readers for good. A channel may stay starved only while
       // the pool is really empty.
+      // (pool_empty is not reported for an accepted connection that has not
+      // delivered a frame yet: the application does not know it.)
       const bool may_starve =
-          ch.pool_empty_seen && reactor_->pool().stats().idle == 0;
+          (ch.pool_empty_seen ||
+           (ch.kind == ChannelModel::Kind::kAccepted && p.delivered == 0)) &&
+          reactor_->pool().stats().idle == 0;
       INVARIANT(
           may_starve || (!info.peer_closed && !info.peer_reset && !p.garbage),
           "channel ", number, ": the engine never noticed its peer's ",
