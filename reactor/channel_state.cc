@@ -73,13 +73,10 @@ ChannelState::Decision ChannelState::On(Event event, StatusCode cause) {
         case Phase::kCrossedAnswered:
           phase_ = Phase::kDraining;
           return {};
-        case Phase::kAwaitingHello:
-        case Phase::kOpen:
-        case Phase::kByeReceived:
-        case Phase::kByeSent:
-          return Finish(Close::kGraceful, StatusCode::kChannelClosed);
         default:
-          return {};
+          // Receiving a ByeResponse closes the channel on the receiver: the
+          // peer sends nothing more.
+          return Finish(Close::kGraceful, StatusCode::kChannelClosed);
       }
     case Event::kByeRequestQueued:
       if (phase_ == Phase::kOpen || phase_ == Phase::kAwaitingHello) {

@@ -51,13 +51,12 @@
 //                      kByeSignalQueued -> kSignalled
 //   kByeReceived       kByeRequestQueued -> kByeCrossed
 //   kByeSent           kPeerByeRequest -> kByeCrossed
-//   kByeSent           kPeerByeResponse -> close(channel_closed)
 //   kByeCrossed        kByeResponseQueued -> kCrossedAnswered
 //   kByeCrossed        kPeerByeResponse -> kCrossedPeerDone
 //   kCrossedAnswered   kPeerByeResponse -> kDraining
 //   kCrossedPeerDone   kByeResponseQueued -> kDraining
 //   kDraining          kWritten -> close(channel_closed)
-//   kOpen, kByeReceived
+//   any other live phase
 //                      kPeerByeResponse -> close(channel_closed) (the peer
 //                      ended the exchange: it sends nothing more)
 //   kAwaitingHello, kOpen, kByeReceived, kByeSent, kConnecting
