@@ -161,27 +161,7 @@ void Handshake(RawPeer& peer, uint16_t channel) {
   EXPECT_EQ(r.origin, 0);
 }
 
-class EchoServerTest : public testing::TestWithParam<const char*> {
- protected:
-  void SetUp() override {
-    absl::StatusOr<EchoServerProcess> s =
-        EchoServerProcess::Start(GetParam(), kWait);
-    ASSERT_TRUE(s.ok()) << s.status();
-    server_ = std::make_unique<EchoServerProcess>(std::move(*s));
-    address_ = server_->address();
-  }
-
-  // SIGTERM ends the server cleanly (exit code 0).
-  void TearDown() override {
-    if (server_ == nullptr) return;
-    absl::StatusOr<int> code = server_->Stop();
-    ASSERT_TRUE(code.ok()) << "echo_server did not survive: " << code.status();
-    EXPECT_EQ(*code, 0);
-  }
-
-  std::unique_ptr<EchoServerProcess> server_;
-  std::string address_;
-};
+class EchoServerTest : public EchoServerFixture {};
 
 TEST_P(EchoServerTest, EchoesEveryShapeOfMessage) {
   RawPeer peer = RawPeer::Connect(address_);

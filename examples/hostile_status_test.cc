@@ -34,24 +34,8 @@ constexpr absl::Duration kWait = absl::Seconds(10);
 constexpr absl::Duration kProbe = absl::Seconds(3);
 constexpr uint64_t kFollowUpId = 1000;
 
-class HostileStatusTest : public testing::TestWithParam<const char*> {
+class HostileStatusTest : public EchoServerFixture {
  protected:
-  void SetUp() override {
-    absl::StatusOr<EchoServerProcess> s =
-        EchoServerProcess::Start(GetParam(), kWait);
-    ASSERT_TRUE(s.ok()) << s.status();
-    server_ = std::make_unique<EchoServerProcess>(std::move(*s));
-    address_ = server_->address();
-  }
-
-  // The server survived everything: SIGTERM ends it with exit code 0.
-  void TearDown() override {
-    if (server_ == nullptr) return;
-    absl::StatusOr<int> code = server_->Stop();
-    ASSERT_TRUE(code.ok()) << "echo_server did not survive: " << code.status();
-    EXPECT_EQ(*code, 0);
-  }
-
   // A connected raw peer with a completed handshake, or nullopt (with a
   // failure recorded).
   std::optional<RawPeer> Handshaken() {
@@ -94,9 +78,6 @@ class HostileStatusTest : public testing::TestWithParam<const char*> {
         << kProbe;
     return false;
   }
-
-  std::unique_ptr<EchoServerProcess> server_;
-  std::string address_;
 };
 
 // Requests and Signals with every status byte, on one connection: each is

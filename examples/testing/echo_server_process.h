@@ -19,6 +19,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "examples/testing/subprocess.h"
+#include "gtest/gtest.h"
 
 namespace tofu {
 
@@ -66,6 +67,30 @@ class EchoServerProcess {
       : process_(std::move(process)), address_(std::move(address)) {}
 
   std::unique_ptr<Subprocess> process_;
+  std::string address_;
+};
+
+// A test fixture with echo_server running on the parameter's transport
+// ("tcp" or "uds"), listening on address_. At the end the server must still
+// be alive: SIGTERM then ends it with exit code 0.
+class EchoServerFixture : public testing::TestWithParam<const char*> {
+ protected:
+  void SetUp() override {
+    absl::StatusOr<EchoServerProcess> s =
+        EchoServerProcess::Start(GetParam(), absl::Seconds(10));
+    ASSERT_TRUE(s.ok()) << s.status();
+    server_ = std::make_unique<EchoServerProcess>(std::move(*s));
+    address_ = server_->address();
+  }
+
+  void TearDown() override {
+    if (server_ == nullptr) return;
+    absl::StatusOr<int> code = server_->Stop();
+    ASSERT_TRUE(code.ok()) << "echo_server did not survive: " << code.status();
+    EXPECT_EQ(*code, 0);
+  }
+
+  std::unique_ptr<EchoServerProcess> server_;
   std::string address_;
 };
 
