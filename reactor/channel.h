@@ -70,7 +70,9 @@ struct Channel {
   // Why reading is held back (bytes read but not decoded are kept meanwhile):
   // the pool had no message for the next frame, or incomplete frames already
   // hold their share of the pool (Reactor::partials_).
-  enum class Hold { kNone, kPoolEmpty, kPartialCap };
+  // kPeerDone: the peer's last frame came (ChannelState::Reads() is false):
+  // nothing more is read or delivered.
+  enum class Hold { kNone, kPoolEmpty, kPartialCap, kPeerDone };
   Hold hold = Hold::kNone;
   bool starved() const { return hold != Hold::kNone; }
   // pool_empty was reported for the current starvation episode.

@@ -160,6 +160,9 @@ class ChannelState {
   // Whether frames received now name the channel to the application (false
   // before an accepted channel's first frame).
   bool Known() const;
+  // Whether the peer may still send frames: false once its ByeResponse ended
+  // a crossed exchange (kCrossedPeerDone), after which nothing is read.
+  bool Reads() const { return phase_ != Phase::kCrossedPeerDone; }
 
   // Applies `event`; `cause` is the status for kConnectFailed and
   // kProtocolError. A decision to close moves the state to kClosed.

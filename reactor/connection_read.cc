@@ -178,6 +178,14 @@ bool Reactor::Consume(ChannelToken token, Channel& ch, const uint8_t* data,
         deliveries_.Deliver(ch.group, std::move(m));
         delivered_frames_ = true;
         if (!OnChannelEvent(token, ch, event)) return false;
+        if (!ch.state.Reads()) {
+          // The peer's last frame: what follows it is never delivered.
+          ch.hold = Channel::Hold::kPeerDone;
+          std::vector<uint8_t>().swap(ch.pending_input);
+          ch.pending_pos = 0;
+          UpdateInterest(token, ch);
+          return true;
+        }
         break;
       }
       case FrameDecoder::State::kFailed:

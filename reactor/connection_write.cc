@@ -148,7 +148,10 @@ void Reactor::UpdateInterest(ChannelToken token, Channel& ch) {
     interest = kInterestWrite;
   } else {
     // A channel waiting for a partial-frame slot still reads its frame.
-    if (ch.hold != Channel::Hold::kPoolEmpty) interest |= kInterestRead;
+    if (ch.hold == Channel::Hold::kNone ||
+        ch.hold == Channel::Hold::kPartialCap) {
+      interest |= kInterestRead;
+    }
     if (!ch.encoder.empty() ||
         (!ch.send_queue.empty() &&
          ch.state.MayEncode(ch.send_queue.front()->header().op_code))) {
