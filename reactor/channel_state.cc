@@ -36,7 +36,7 @@ bool ChannelState::MayEncode(OpCode op) const {
   }
 }
 
-bool ChannelState::Known() const { return phase_ != Phase::kAwaitingHello; }
+bool ChannelState::Known() const { return !accepted_ || heard_; }
 
 ChannelState::Decision ChannelState::Finish(Close close, StatusCode reason,
                                             bool report, bool notify) {
@@ -46,6 +46,10 @@ ChannelState::Decision ChannelState::Finish(Close close, StatusCode reason,
 
 ChannelState::Decision ChannelState::On(Event event, StatusCode cause) {
   if (phase_ == Phase::kClosed) return {};
+  if (event == Event::kFrame || event == Event::kPeerByeRequest ||
+      event == Event::kPeerByeResponse) {
+    heard_ = true;
+  }
   const bool crossed = phase_ == Phase::kByeCrossed ||
                        phase_ == Phase::kCrossedAnswered ||
                        phase_ == Phase::kCrossedPeerDone;

@@ -24,7 +24,7 @@
 //   kCrossedAnswered crossed, and our ByeResponse is queued: the peer's is
 //                    awaited; bye deadline
 //   kCrossedPeerDone crossed, and the peer's ByeResponse arrived: ours is
-//                    awaited; bye deadline
+//                    awaited, nothing more is read (Reads()); bye deadline
 //   kSignalled       our ByeSignal (oob=0) is queued: nothing more is sent,
 //                    the peer's close is awaited; bye deadline
 //   kDraining        the last frame is queued: close once it is written;
@@ -150,15 +150,20 @@ class ChannelState {
 
   // A client's channel starts kConnecting, an accepted one kAwaitingHello.
   static ChannelState Client() { return ChannelState(Phase::kConnecting); }
-  static ChannelState Accepted() { return ChannelState(Phase::kAwaitingHello); }
+  static ChannelState Accepted() {
+    ChannelState s(Phase::kAwaitingHello);
+    s.accepted_ = true;
+    return s;
+  }
 
   Phase phase() const { return phase_; }
   bool closed() const { return phase_ == Phase::kClosed; }
   Deadline deadline() const;
   // Whether a message with `op` may be handed to the encoder now.
   bool MayEncode(OpCode op) const;
-  // Whether frames received now name the channel to the application (false
-  // before an accepted channel's first frame).
+  // Whether the application knows the channel: false for an accepted one
+  // until its peer's first frame arrives (whatever the application posted to
+  // its number meanwhile), whose message_id then names it.
   bool Known() const;
   // Whether the peer may still send frames: false once its ByeResponse ended
   // a crossed exchange (kCrossedPeerDone), after which nothing is read.
@@ -174,6 +179,8 @@ class ChannelState {
                   bool notify = true);
 
   Phase phase_;
+  bool accepted_ = false;  // opened by a listener
+  bool heard_ = false;     // a frame from the peer arrived
 };
 
 const char* PhaseName(ChannelState::Phase phase);

@@ -205,6 +205,11 @@ TEST(ChannelState, AnAcceptedChannelRunsTheHandshakeDeadlineUntilItSpeaks) {
   s.On(Event::kFrame);
   EXPECT_TRUE(s.Known());
   EXPECT_EQ(s.deadline(), Deadline::kNone);
+  ChannelState posted_to = ChannelState::Accepted();
+  posted_to.On(Event::kByeRequestQueued);  // the application guessed its number
+  EXPECT_FALSE(posted_to.Known());
+  posted_to.On(Event::kFrame);
+  EXPECT_TRUE(posted_to.Known());
   ChannelState quiet = ChannelState::Accepted();
   const ChannelState::Decision d = quiet.On(Event::kDeadline);
   EXPECT_EQ(d.close, Close::kAbort);
