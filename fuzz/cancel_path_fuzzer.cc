@@ -1293,7 +1293,10 @@ class Harness {
           reactor_->pool().stats().idle == 0;
       // After the peer's ByeResponse ended a crossed exchange the engine
       // reads nothing more (its bye deadline closes the channel).
-      const bool peer_done = !p.garbage && p.delivered >= p.limit;
+      const bool peer_done =
+          p.limit >= 1 && p.limit <= p.sent.size() &&
+          p.sent[p.limit - 1].header.op_code == OpCode::kByeResponse &&
+          p.delivered >= p.limit;
       INVARIANT(may_starve || peer_done ||
                     (!info.peer_closed && !info.peer_reset && !p.garbage),
                 "channel ", number, ": the engine never noticed its peer's ",
