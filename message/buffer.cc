@@ -24,19 +24,12 @@ std::unique_ptr<uint8_t[]> Buffer::Grow(size_t n) {
   return std::exchange(data_, std::move(bigger));
 }
 
-void Buffer::Reserve(size_t n) { Grow(n); }
-
-void Buffer::ResizeUninitialized(size_t n) {
-  Reserve(n);
-  size_ = n;
-}
-
 // Append frees the old storage only after copying: what it appends may be a
 // view of the buffer's contents. memmove, since after Clear() (Assign)
 // such a view may overlap the destination. (Parts of one multi-part Append
 // that view bytes past size() could be overwritten by the parts before them;
 // views of the contents cannot.)
-void Buffer::Append(const void* bytes, size_t n) {
+void Buffer::AppendGrowing(const void* bytes, size_t n) {
   Append({absl::string_view(static_cast<const char*>(bytes), n)});
 }
 

@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <initializer_list>
 #include <memory>
 #include <utility>
@@ -45,10 +46,20 @@ class Buffer {
   void Clear() { size_ = 0; }
   // Sets the length to `n`. Bytes past the old length are left uninitialised:
   // the caller is about to overwrite them (a network read, a memcpy).
-  void ResizeUninitialized(size_t n);
-  void Reserve(size_t n);
-  // The bytes appended or assigned may be a view of this buffer itself.
-  void Append(const void* bytes, size_t n);
+  void ResizeUninitialized(size_t n) {
+    Reserve(n);
+    size_ = n;
+  }
+  void Reserve(size_t n) {
+    if (n > capacity_) Grow(n);
+  }
+  // The bytes appended or assigned may be a view of this buffer itself. Inline
+  // while they fit: the engine appends every frame it decodes.
+  void Append(const void* bytes, size_t n) {
+    if (n > capacity_ - size_) return AppendGrowing(bytes, n);
+    if (n > 0) std::memmove(data_.get() + size_, bytes, n);
+    size_ += n;
+  }
   void Append(absl::string_view bytes) { Append(bytes.data(), bytes.size()); }
   // Appends every part in order, growing at most once. Parts may view this
   // buffer's contents (up to size()), not its unused capacity.
@@ -64,6 +75,7 @@ class Buffer {
   // Makes room for `n` bytes in all; returns the old storage (null if none
   // was needed), for the caller to free once it has copied from it.
   std::unique_ptr<uint8_t[]> Grow(size_t n);
+  void AppendGrowing(const void* bytes, size_t n);
 
   std::unique_ptr<uint8_t[]> data_;
   size_t size_ = 0;

@@ -17,13 +17,19 @@ size_t FrameDecoder::Feed(absl::Span<const uint8_t> data) {
   if (state_ != State::kNeedBytes || data.empty()) return 0;
   size_t used = 0;
   if (message_ == nullptr) {
-    const size_t n = std::min(kBinaryHeaderSize - header_fill_, data.size());
-    std::memcpy(header_bytes_.data() + header_fill_, data.data(), n);
-    header_fill_ += n;
-    used = n;
-    if (header_fill_ < kBinaryHeaderSize) return used;
-    header_fill_ = 0;
-    DecodeBinaryHeader(header_bytes_.data(), header_);
+    if (header_fill_ == 0 && data.size() >= kBinaryHeaderSize) {
+      // The whole header is at hand (the usual case): decoded in place.
+      DecodeBinaryHeader(data.data(), header_);
+      used = kBinaryHeaderSize;
+    } else {
+      const size_t n = std::min(kBinaryHeaderSize - header_fill_, data.size());
+      std::memcpy(header_bytes_.data() + header_fill_, data.data(), n);
+      header_fill_ += n;
+      used = n;
+      if (header_fill_ < kBinaryHeaderSize) return used;
+      header_fill_ = 0;
+      DecodeBinaryHeader(header_bytes_.data(), header_);
+    }
     if (!IsWireOpCode(header_.op_code)) {
       Fail(StatusCode::kInvalidMessage);
     } else if (header_.text_headers_length > limits_.max_text_headers) {

@@ -4,36 +4,6 @@
 
 namespace tofu {
 
-void MessageQueue::PushBack(MessagePtr message) {
-  Message* m = message.release();
-  m->next_ = nullptr;
-  if (tail_ == nullptr) {
-    head_ = m;
-  } else {
-    tail_->next_ = m;
-  }
-  tail_ = m;
-  ++size_;
-}
-
-void MessageQueue::PushFront(MessagePtr message) {
-  Message* m = message.release();
-  m->next_ = head_;
-  head_ = m;
-  if (tail_ == nullptr) tail_ = m;
-  ++size_;
-}
-
-MessagePtr MessageQueue::PopFront() {
-  Message* m = head_;
-  if (m == nullptr) return nullptr;
-  head_ = m->next_;
-  if (head_ == nullptr) tail_ = nullptr;
-  m->next_ = nullptr;
-  --size_;
-  return MessagePtr(m);
-}
-
 void MessageQueue::Splice(MessageQueue& other) {
   if (other.head_ == nullptr) return;
   if (tail_ == nullptr) {

@@ -28,10 +28,35 @@ class MessageQueue {
   size_t size() const { return size_; }
   Message* front() const { return head_; }
 
-  void PushBack(MessagePtr message);
-  void PushFront(MessagePtr message);
+  // Inline: every message passes through several queues on its way.
+  void PushBack(MessagePtr message) {
+    Message* m = message.release();
+    m->next_ = nullptr;
+    if (tail_ == nullptr) {
+      head_ = m;
+    } else {
+      tail_->next_ = m;
+    }
+    tail_ = m;
+    ++size_;
+  }
+  void PushFront(MessagePtr message) {
+    Message* m = message.release();
+    m->next_ = head_;
+    head_ = m;
+    if (tail_ == nullptr) tail_ = m;
+    ++size_;
+  }
   // nullptr when empty.
-  MessagePtr PopFront();
+  MessagePtr PopFront() {
+    Message* m = head_;
+    if (m == nullptr) return nullptr;
+    head_ = m->next_;
+    if (head_ == nullptr) tail_ = nullptr;
+    m->next_ = nullptr;
+    --size_;
+    return MessagePtr(m);
+  }
   // Moves every message of `other` to the back of this queue, in order.
   void Splice(MessageQueue& other);
   // Releases every message (each goes back to its owner).
