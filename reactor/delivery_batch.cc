@@ -33,7 +33,16 @@ void DeliveryBatch::ReturnToApp(GroupInbox* group, MessagePtr message,
 }
 
 void DeliveryBatch::Flush() {
-  for (PendingDelivery& d : pending_) d.group->PushAll(d.messages);
+  for (PendingDelivery& d : pending_) {
+    bool wake = false;
+    d.group->PushAllDeferringWake(d.messages, &wake);
+    if (!wake) continue;
+    if (std::shared_ptr<GroupInbox> owned = d.group->weak_from_this().lock()) {
+      wakes_.push_back(std::move(owned));
+    } else {
+      d.group->WakeWaiter();
+    }
+  }
   pending_.clear();
 }
 

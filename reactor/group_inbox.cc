@@ -34,8 +34,15 @@ bool GroupInbox::Push(MessagePtr message) {
 }
 
 bool GroupInbox::PushAll(MessageQueue& batch) {
+  bool wake = false;
+  const bool open = PushAllDeferringWake(batch, &wake);
+  if (wake) ready_.Signal();
+  return open;
+}
+
+bool GroupInbox::PushAllDeferringWake(MessageQueue& batch, bool* wake) {
   bool closed = false;
-  if (Append(batch, &closed)) ready_.Signal();
+  *wake = Append(batch, &closed);
   batch.Clear();  // released outside the lock when the inbox is closed
   return !closed;
 }

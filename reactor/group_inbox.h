@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <utility>
 
 #include "absl/base/thread_annotations.h"
@@ -20,7 +21,7 @@ namespace tofu {
 // engine notifications, returned messages and UpdateReceiver items. Pushed to
 // by any thread (mostly the reactor's); waited on by one application thread at
 // a time.
-class GroupInbox {
+class GroupInbox : public std::enable_shared_from_this<GroupInbox> {
  public:
   // Wait spins for up to `spin` (yielding the CPU) before it sleeps: a
   // message that arrives meanwhile is taken without a thread wake-up.
@@ -40,6 +41,12 @@ class GroupInbox {
   // Appends every message of `batch` in order, leaving it empty, with one
   // lock and at most one wake-up; false (all released) once closed.
   bool PushAll(MessageQueue& batch);
+  // PushAll, leaving the wake-up to the caller: `*wake` says whether a
+  // waiter must be woken with WakeWaiter(), which the caller does once it has
+  // released its own locks (the engine's loop: so that the woken application
+  // finds the loop free and its answer goes out on its own thread).
+  bool PushAllDeferringWake(MessageQueue& batch, bool* wake);
+  void WakeWaiter() { ready_.Signal(); }
 
   // The oldest message; nullptr when `timeout` passes first; shutdown_started
   // once the inbox is closed.

@@ -154,7 +154,7 @@ bool Reactor::TryRunPostedInline(bool large_uds) {
   // Once stopping, the I/O thread's last iteration closes everything.
   const bool taken = DispatchPosted(/*unless_stopping=*/true);
   if (taken) FinishIteration();
-  io_mu_.Unlock();
+  ReleaseLoop();
   return taken;
 }
 

@@ -149,7 +149,7 @@ bool Reactor::RunOnce(absl::Duration timeout, bool skip_if_idle) {
   // Posting threads leave the loop's work to us while we wait for it (see
   // TryRunPostedInline): TryLock would otherwise keep winning against us.
   io_thread_waiting_.store(true, std::memory_order_relaxed);
-  absl::MutexLock io(&io_mu_);
+  io_mu_.Lock();
   io_thread_waiting_.store(false, std::memory_order_relaxed);
   for (const PollEvent& event : events_) {
     if (event.token == kNotifierToken) {
@@ -169,10 +169,19 @@ bool Reactor::RunOnce(absl::Duration timeout, bool skip_if_idle) {
     CloseEverything();
     ReturnToPool();
     finished_ = true;
+    ReleaseLoop();
     return false;
   }
   FinishIteration();
+  ReleaseLoop();
   return true;
+}
+
+void Reactor::ReleaseLoop() {
+  DeliveryBatch::Wakes wakes;
+  deliveries_.TakeWakes(wakes);
+  io_mu_.Unlock();
+  for (const std::shared_ptr<GroupInbox>& group : wakes) group->WakeWaiter();
 }
 
 void Reactor::FinishIteration() {
@@ -196,13 +205,13 @@ void Reactor::FinishIteration() {
   for (const ChannelToken& token : dirty) {
     if (Channel* ch = channels_.Find(token)) Send(token, *ch);
   }
-  deliveries_.Flush();
   if (delivered_frames_) {
     // Someone may be about to answer what arrived: let one post go out
-    // inline (see TryRunPostedInline).
+    // inline (see TryRunPostedInline). Before the delivery wakes them.
     delivered_frames_ = false;
     inline_credit_.store(true, std::memory_order_release);
   }
+  deliveries_.Flush();
   ReturnToPool();
 }
 

@@ -133,6 +133,11 @@ class Reactor {
   // The rest of an iteration once events and posts are handled: resume
   // starved channels, write what is queued, hand over deliveries.
   void FinishIteration() ABSL_EXCLUSIVE_LOCKS_REQUIRED(io_mu_);
+  // Releases io_mu_, then wakes the applications the loop's work delivered to
+  // (DeliveryBatch::TakeWakes): woken after the release, an application that
+  // answers at once finds the loop free and writes on its own thread. Every
+  // thread that took io_mu_ for the loop's work releases it this way.
+  void ReleaseLoop() ABSL_UNLOCK_FUNCTION(io_mu_);
   void ReturnToPool() ABSL_EXCLUSIVE_LOCKS_REQUIRED(io_mu_);
 
   // Post intake (post_intake.cc).
