@@ -1,0 +1,58 @@
+#include "stress/handoff_baseline.h"
+
+#include <thread>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "stress/platform.h"
+#include "stress/stats.h"
+
+namespace tofu::stress {
+namespace {
+
+// One direction: a slot holding the sequence number last handed over.
+class Slot {
+ public:
+  void Put(uint64_t value) ABSL_LOCKS_EXCLUDED(mu_) {
+    absl::MutexLock lock(&mu_);
+    value_ = value;
+    ready_.Signal();
+  }
+  // Sleeps until the slot holds `value`.
+  void WaitFor(uint64_t value) ABSL_LOCKS_EXCLUDED(mu_) {
+    absl::MutexLock lock(&mu_);
+    while (value_ != value) ready_.Wait(&mu_);
+  }
+
+ private:
+  absl::Mutex mu_;
+  absl::CondVar ready_;
+  uint64_t value_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+}  // namespace
+
+PingPongResult HandoffPingPong(uint64_t round_trips) {
+  Slot there;
+  Slot back;
+  std::thread peer([&] {
+    for (uint64_t i = 1; i <= round_trips; ++i) {
+      there.WaitFor(i);
+      back.Put(i);
+    }
+  });
+  LatencyHistogram rtt;
+  const CpuTime cpu_start = ProcessCpuTime();
+  for (uint64_t i = 1; i <= round_trips; ++i) {
+    const absl::Time start = absl::Now();
+    there.Put(i);
+    back.WaitFor(i);
+    rtt.Record(absl::Now() - start);
+  }
+  const absl::Duration cpu = ProcessCpuTime().total() - cpu_start.total();
+  peer.join();
+  return PingPongResult{round_trips, rtt.Summary(), cpu};
+}
+
+}  // namespace tofu::stress
