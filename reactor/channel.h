@@ -74,7 +74,7 @@ struct Channel {
   // nothing more is read or delivered.
   enum class Hold { kNone, kPoolEmpty, kPartialCap, kPeerDone };
   Hold hold = Hold::kNone;
-  bool starved() const { return hold != Hold::kNone; }
+  bool held() const { return hold != Hold::kNone; }
   // pool_empty was reported for the current starvation episode.
   bool pool_empty_reported = false;
   // While starved, pending_input[pending_pos...] are the bytes read but not

@@ -46,7 +46,7 @@ bool Reactor::ReadFrom(ChannelToken token, Channel& ch) {
   if (ch.hold == Channel::Hold::kPartialCap) return ReadHeldFrame(token, ch);
   IoResult r;
   for (int i = 0; i < kReadsPerEvent; ++i) {
-    if (ch.starved()) return true;
+    if (ch.held()) return true;
     // A large body still to come is read straight into its message, and what
     // follows it into read_buffer_, in the same call; read_buffer_'s share
     // stays short while large bodies flow (see Channel::large_bodies), so the
@@ -128,7 +128,7 @@ bool Reactor::Consume(ChannelToken token, Channel& ch, const uint8_t* data,
             ch.pending_input.assign(data + pos, data + size);
             ch.pending_pos = 0;
           }
-          if (!ch.starved()) {
+          if (!ch.held()) {
             if (capped) {
               ch.hold = Channel::Hold::kPartialCap;
               capped_.push_back(token);
@@ -256,7 +256,7 @@ bool Reactor::Resume(ChannelToken token, Channel& ch) {
                /*from_pending=*/true)) {
     return false;
   }
-  if (ch.starved()) return true;  // held again: Consume kept the rest
+  if (ch.held()) return true;  // held again: Consume kept the rest
   if (was == Channel::Hold::kPoolEmpty) ch.pool_empty_reported = false;
   UpdateInterest(token, ch);
   return true;
