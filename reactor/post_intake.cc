@@ -149,6 +149,9 @@ bool Reactor::TryRunPostedInline(bool large_uds) {
     return false;
   }
   if (io_thread_waiting_.load(std::memory_order_relaxed) || !io_mu_.TryLock()) {
+    // The credit is for an answer written inline: this post could not use
+    // it, so the next one (the answer, if this was another thread's) may.
+    if (!large_uds) inline_credit_.store(true, std::memory_order_release);
     return false;
   }
   // Once stopping, the I/O thread's last iteration closes everything.
