@@ -4,8 +4,8 @@
 // request in flight), each measured together with a raw-socket baseline doing
 // the same work with two blocking sockets and the same 16-byte framing. The
 // ping-pong runs twice for the engine: with its default spinning, and with
-// receive_spin = io_spin = 0, beside the estimate of its best that an extra
-// thread hand-off per direction gives (stress/handoff_baseline.h). Beside every
+// receive_spin = io_spin = 0, beside what one round trip of thread hand-offs
+// costs in the same run (stress/handoff_baseline.h). Beside every
 // figure, the process CPU time (getrusage: user + system, every thread) over
 // the same timed phase, per message or round trip. Each figure is the median of
 // --runs runs; ratios are engine / raw.
@@ -66,10 +66,10 @@ struct Row {
   // Ping-pong with receive_spin = io_spin = 0.
   double nospin_p50_us = 0, nospin_p99_us = 0, nospin_ratio = 0;
   double nospin_rtt_cpu_ns = 0;
-  // Two thread hand-offs (a round trip through a mutex and condition
-  // variable), and the estimated best no-spin ratio: (raw p50 + that)
+  // Two thread hand-offs: a round trip through a mutex and condition
+  // variable.
   // / raw p50.
-  double handoff_p50_us = 0, nospin_bound = 0;
+  double handoff_p50_us = 0;
   double one_thread_msgs = 0, one_thread_cpu_ns = 0;  // 0: not measured
   double two_thread_msgs = 0, two_thread_ratio = 0, two_thread_cpu_ns = 0;
 };
@@ -80,7 +80,7 @@ double Us(absl::Duration d) { return absl::ToDoubleMicroseconds(d); }
 struct Runs {
   std::vector<double> engine_msgs, raw_msgs, tratio, engine_cpu, raw_cpu,
       cpu_ratio, e50, r50, lratio, e99, r99, e_rtt_cpu, r_rtt_cpu,
-      rtt_cpu_ratio, n50, n99, nratio, n_rtt_cpu, handoff, bound, one_thread,
+      rtt_cpu_ratio, n50, n99, nratio, n_rtt_cpu, handoff, one_thread,
       one_thread_cpu, two_thread, two_thread_ratio, two_thread_cpu;
 };
 
@@ -136,9 +136,6 @@ absl::Status Measure(BenchTransport transport, size_t body, Row& row) {
     if (!nospin_rtt.ok()) return nospin_rtt.status();
     const PingPongResult handoff = HandoffPingPong(round_trips);
     v.handoff.push_back(Us(handoff.rtt.p50));
-    v.bound.push_back(with_raw ? (Us(raw_rtt->rtt.p50) + v.handoff.back()) /
-                                     Us(raw_rtt->rtt.p50)
-                               : 0);
     v.e50.push_back(Us(engine_rtt->rtt.p50));
     v.r50.push_back(Us(raw_rtt->rtt.p50));
     v.n50.push_back(Us(nospin_rtt->rtt.p50));
@@ -177,7 +174,6 @@ absl::Status Measure(BenchTransport transport, size_t body, Row& row) {
   row.nospin_ratio = Median(v.nratio);
   row.nospin_rtt_cpu_ns = Median(v.n_rtt_cpu);
   row.handoff_p50_us = Median(v.handoff);
-  row.nospin_bound = Median(v.bound);
   row.one_thread_msgs = Median(v.one_thread);
   row.one_thread_cpu_ns = Median(v.one_thread_cpu);
   row.two_thread_msgs = Median(v.two_thread);
@@ -254,22 +250,21 @@ int Main() {
       "\nping-pong, one request in flight; no spin = both engines with "
       "receive_spin = io_spin = 0; hand-off = a round trip between two "
       "threads through a mutex and condition variable, the extra the engine "
-      "pays without spinning; no spin best = (raw p50 + hand-off p50) / raw "
-      "p50, an estimate\n\n"
+      "pays per direction without spinning (what the VM charges for a "
+      "wake-up moves it: read it beside the raw p50 of the same run)\n\n"
       "| transport | body B | tofu p50/p99 us | tofu CPU ns/rt | "
       "no spin p50/p99 us | no spin CPU ns/rt | raw p50/p99 us | "
       "raw CPU ns/rt | p50 ratio | no spin p50 ratio | hand-off p50 us | "
-      "no spin best | CPU ratio |\n"
-      "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+      "CPU ratio |\n"
+      "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
   for (const Row& r : rows) {
     std::printf(
         "| %s | %zu | %.1f / %.1f | %.0f | %.1f / %.1f | %.0f | %.1f / %.1f | "
-        "%.0f | %.2fx | %.2fx | %.1f | %.2fx | %.2fx |\n",
+        "%.0f | %.2fx | %.2fx | %.1f | %.2fx |\n",
         r.transport.c_str(), r.body, r.engine_p50_us, r.engine_p99_us,
         r.engine_rtt_cpu_ns, r.nospin_p50_us, r.nospin_p99_us,
         r.nospin_rtt_cpu_ns, r.raw_p50_us, r.raw_p99_us, r.raw_rtt_cpu_ns,
-        r.latency_ratio, r.nospin_ratio, r.handoff_p50_us, r.nospin_bound,
-        r.rtt_cpu_ratio);
+        r.latency_ratio, r.nospin_ratio, r.handoff_p50_us, r.rtt_cpu_ratio);
   }
   if (absl::GetFlag(FLAGS_one_thread)) {
     std::printf(
@@ -309,7 +304,6 @@ int Main() {
           ",\"nospin_p50_ratio\":", r.nospin_ratio,
           ",\"tofu_nospin_cpu_ns_per_round_trip\":", r.nospin_rtt_cpu_ns,
           ",\"handoff_p50_us\":", r.handoff_p50_us,
-          ",\"nospin_best_estimate_ratio\":", r.nospin_bound,
           ",\"one_thread_msgs_per_s\":", r.one_thread_msgs,
           ",\"one_thread_cpu_ns_per_msg\":", r.one_thread_cpu_ns,
           ",\"two_thread_msgs_per_s\":", r.two_thread_msgs,

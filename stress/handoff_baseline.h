@@ -10,11 +10,11 @@
 // mutex and a condition variable): one extra hand-off per direction when
 // nobody spins. (The reply needs none: Post writes on the posting thread when
 // the I/O thread is idle.) So with spinning off the engine's round trip is at
-// least the raw one plus two such hand-offs (it also waits in epoll_wait
-// where the raw reader waits in recv), and the bench prints that estimate of
-// the best it could do beside the measured figure. An estimate, not a proof:
-// percentiles do not add, and the bench's four threads share two cores where
-// this baseline's two have them to themselves.
+// roughly the raw one plus two such hand-offs (it also waits in epoll_wait
+// where the raw reader waits in recv), and the bench prints the hand-off
+// beside the measured figures. Only roughly: percentiles do not add, and on a
+// VM a wake-up's price depends on whether the other vCPU was idle (on this
+// project's build machine an idle one took ~25 us to wake, a busy one ~2).
 
 #include <cstdint>
 
