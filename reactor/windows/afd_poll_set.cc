@@ -86,13 +86,11 @@ void AfdPollSet::Unregister(Handle socket) {
   if (it == registered_.end()) return;
   PolledSocket* s = it->second;
   registered_.erase(it);
-  // A failed cancel is retried by Wait's next pass.
-  if (s->poll.status() != PollState::Status::kIdle) {
-    Retire(s);
-    WakeIfDue(s);
-  } else {
-    Retire(s);  // freed at once: `s` is gone
-  }
+  const bool outstanding = s->poll.status() != PollState::Status::kIdle;
+  Retire(s);
+  // With no poll outstanding `s` is freed; otherwise a failed cancel is left
+  // to Wait's next pass.
+  if (outstanding) WakeIfDue(s);
 }
 
 void AfdPollSet::WakeIfDue(PolledSocket* s) {
