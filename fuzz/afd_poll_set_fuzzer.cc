@@ -5,8 +5,10 @@
 // in an order the fuzzer chooses, with polls completing, cancels failing or
 // racing completions, helper opens and poll submissions failing, wake-ups,
 // and two sockets per helper handle so that helpers are opened, filled,
-// emptied and closed. Each run ends by destroying the set with polls still
-// outstanding.
+// emptied and closed. A register, modify or unregister may also be made while
+// Wait dequeues, where its lock is free (as the engine's inline post path
+// does from another thread; FakeAfdSystem runs it at the start of Dequeue).
+// Each run ends by destroying the set with polls still outstanding.
 //
 // Invariants checked against a model of what the reactor registered: the
 // fake's contract checks (never two polls outstanding for one socket handle,
@@ -103,6 +105,9 @@ class Harness {
         case kWait:
           Wait();
           break;
+        case kControlDuringWait:
+          ControlDuringWait(slot, in_.Below(3), in_.Below(4));
+          break;
         case kWake:
           // As IocpNotifier does: one packet until its wake-up is seen.
           if (!wake_pending_) {
@@ -148,6 +153,7 @@ class Harness {
     kFailSubmit,
     kFailCancel,
     kRaceCancel,
+    kControlDuringWait,
     kOpCount,
   };
 
@@ -194,6 +200,37 @@ class Harness {
   void Unregister(size_t slot) {
     set_->Unregister(Socket(slot));
     slots_[slot].registered = false;
+  }
+
+  // `kind`: 0 register, 1 modify, 2 unregister, made inside the next Wait's
+  // dequeue; if that Wait returns before dequeuing (the re-arm pass had
+  // events), made after it instead. A poll it leaves due must still be
+  // issued: Settle() checks that every condition is reported.
+  void ControlDuringWait(size_t slot, size_t kind, uint32_t interest) {
+    bool ran = false;
+    auto call = [this, slot, kind, interest, &ran] {
+      ran = true;
+      switch (kind) {
+        case 0:
+          Register(slot, interest);
+          break;
+        case 1:
+          Modify(slot, interest);
+          break;
+        default:
+          Unregister(slot);
+          break;
+      }
+      // Packets completed later in the same Wait may free sockets again:
+      // the peak the helper bound is checked against is taken here.
+      NotePeak();
+    };
+    system_.RunOnNextDequeue(call);
+    Wait();
+    if (!ran) {
+      system_.RunOnNextDequeue(nullptr);
+      call();
+    }
   }
 
   void Close(size_t slot) {
@@ -265,6 +302,14 @@ class Harness {
     }
   }
 
+  // The sockets the set holds now (registered, or waiting for their final
+  // packet), folded into the peak.
+  size_t NotePeak() {
+    const size_t sockets = set_->registered() + set_->unregistering();
+    if (sockets > peak_sockets_) peak_sockets_ = sockets;
+    return sockets;
+  }
+
   void Check() {
     TOFU_FUZZ_CHECK(system_.violations().empty());
     size_t registered = 0;
@@ -272,8 +317,7 @@ class Harness {
     TOFU_FUZZ_CHECK(set_->registered() == registered);
     // Every unregistering PolledSocket still has its poll outstanding.
     TOFU_FUZZ_CHECK(set_->unregistering() <= system_.polls().size());
-    const size_t sockets = set_->registered() + set_->unregistering();
-    if (sockets > peak_sockets_) peak_sockets_ = sockets;
+    const size_t sockets = NotePeak();
     const size_t bound = (peak_sockets_ + kPerHelper - 1) / kPerHelper;
     TOFU_FUZZ_CHECK(set_->helpers() <= bound);
     TOFU_FUZZ_CHECK(set_->helpers() <= sockets + 1);

@@ -53,8 +53,8 @@ class Poller {
   virtual absl::StatusOr<std::unique_ptr<Notifier>> CreateNotifier(
       uint64_t token) = 0;
   // Whether Register, Modify and Unregister may be called from another
-  // thread (one at a time) while Wait blocks: true for epoll. When false,
-  // every call comes from the waiting thread.
+  // thread (one at a time) while Wait blocks: true for epoll and for the
+  // Windows AFD poller. When false, every call comes from the waiting thread.
   virtual bool SupportsConcurrentControl() const { return false; }
   // Waits up to `timeout` (absl::InfiniteDuration() for no limit, zero to poll)
   // and replaces `events` with what happened.

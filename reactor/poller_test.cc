@@ -285,6 +285,45 @@ TEST(Poller, RegisteredWithoutInterestReportsOnceAsked) {
   poller->Unregister(p.server.handle());
 }
 
+// Where control calls may come from another thread while Wait blocks (the
+// engine's inline post path), one that asks for a new poll takes effect in
+// the blocked Wait: a socket registered, and one whose interest goes from
+// none to read, both already readable.
+TEST(Poller, ControlCallsFromAnotherThreadReachABlockedWait) {
+  auto poller = std::move(CreatePoller()).value();
+  if (!poller->SupportsConcurrentControl()) {
+    GTEST_SKIP() << "this poller takes control calls from its thread only";
+  }
+  Pair a = Connected();
+  Pair b = Connected();
+  ASSERT_TRUE(poller->Register(b.server.handle(), 32, kInterestNone).ok());
+  std::vector<PollEvent> events;
+  ASSERT_TRUE(poller->Wait(absl::ZeroDuration(), events).ok());
+  WriteByte(a.client);
+  WriteByte(b.client);
+  bool seen_a = false;
+  bool seen_b = false;
+  std::thread waiter([&] {
+    // Each Wait blocks until an event comes (10 s at most, which fails).
+    for (int i = 0; i < 10 && !(seen_a && seen_b); ++i) {
+      std::vector<PollEvent> got;
+      ASSERT_TRUE(poller->Wait(absl::Seconds(10), got).ok());
+      if (got.empty()) break;
+      for (const PollEvent& e : got) {
+        if (e.token == 31 && e.readable) seen_a = true;
+        if (e.token == 32 && e.readable) seen_b = true;
+      }
+    }
+  });
+  ASSERT_TRUE(poller->Register(a.server.handle(), 31, kInterestRead).ok());
+  ASSERT_TRUE(poller->Modify(b.server.handle(), 32, kInterestRead).ok());
+  waiter.join();
+  EXPECT_TRUE(seen_a);
+  EXPECT_TRUE(seen_b);
+  poller->Unregister(a.server.handle());
+  poller->Unregister(b.server.handle());
+}
+
 TEST(Notifier, WakesAWaitFromAnotherThreadAndCoalesces) {
   auto poller = std::move(CreatePoller()).value();
   auto notifier = std::move(poller->CreateNotifier(0)).value();

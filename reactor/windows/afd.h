@@ -4,8 +4,9 @@
 // The ancillary function driver (AFD) calls the Windows poller is built on
 // (docs/windows.md, Design): helper handles on \Device\Afd, IOCTL_AFD_POLL
 // and its cancellation, and the base socket behind a possibly layered one.
-// Thin wrappers with no state of their own; callable from any thread, used by
-// the reactor thread.
+// Thin wrappers with no state of their own; callable from any thread (polls
+// are issued by the reactor thread; a cancel may come from a thread making a
+// control call).
 
 // clang-format off
 #include <winsock2.h>
@@ -17,7 +18,8 @@
 
 namespace tofu::afd {
 
-// x64 layouts (docs/windows.md, Design): native ULONG/HANDLE fields, no packing.
+// x64 layouts (docs/windows.md, Design): native ULONG/HANDLE fields, no
+// packing.
 struct PollHandleInfo {
   HANDLE handle;
   ULONG events;

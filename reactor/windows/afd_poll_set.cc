@@ -35,12 +35,14 @@ AfdPollSet::~AfdPollSet() {
 }
 
 void AfdPollSet::SetWakeToken(uint64_t token) {
+  absl::MutexLock lock(&mu_);
   wake_token_ = token;
   has_wake_token_ = true;
 }
 
 absl::Status AfdPollSet::Register(Handle socket, Handle base, uint64_t token,
                                   uint32_t interest) {
+  absl::MutexLock lock(&mu_);
   if (registered_.contains(socket)) {
     return absl::AlreadyExistsError(
         absl::StrCat("socket ", socket, " is already registered"));
@@ -56,11 +58,13 @@ absl::Status AfdPollSet::Register(Handle socket, Handle base, uint64_t token,
   s->poll.SetInterest(interest, driver);
   registered_.emplace(socket, s);
   Enqueue(s);
+  WakeIfDue(s);
   return absl::OkStatus();
 }
 
 absl::Status AfdPollSet::Modify(Handle socket, uint64_t token,
                                 uint32_t interest) {
+  absl::MutexLock lock(&mu_);
   auto it = registered_.find(socket);
   if (it == registered_.end()) {
     return absl::NotFoundError(
@@ -72,15 +76,51 @@ absl::Status AfdPollSet::Modify(Handle socket, uint64_t token,
   BoundDriver driver(system_, *s);
   s->poll.SetInterest(interest, driver);
   Enqueue(s);
+  WakeIfDue(s);
   return absl::OkStatus();
 }
 
 void AfdPollSet::Unregister(Handle socket) {
+  absl::MutexLock lock(&mu_);
   auto it = registered_.find(socket);
   if (it == registered_.end()) return;
   PolledSocket* s = it->second;
   registered_.erase(it);
+  const bool outstanding = s->poll.status() != PollState::Status::kIdle;
   Retire(s);
+  // With no poll outstanding `s` is freed; otherwise a failed cancel is left
+  // to Wait's next pass.
+  if (outstanding) WakeIfDue(s);
+}
+
+void AfdPollSet::WakeIfDue(PolledSocket* s) {
+  // Nothing to issue, or Wait issues it before it next dequeues.
+  if (!dequeuing_ || s->queue_index < 0 || !s->poll.WantsSubmit()) return;
+  if (update_wake_pending_) return;
+  // A failed post (out of memory) leaves the poll to the next packet that
+  // wakes Wait; the next control call tries to post again.
+  update_wake_pending_ = system_.PostUpdateWake();
+  if (update_wake_pending_) ++update_wakes_;
+}
+
+size_t AfdPollSet::registered() const {
+  absl::MutexLock lock(&mu_);
+  return registered_.size();
+}
+
+size_t AfdPollSet::unregistering() const {
+  absl::MutexLock lock(&mu_);
+  return unregistering_.size();
+}
+
+size_t AfdPollSet::helpers() const {
+  absl::MutexLock lock(&mu_);
+  return helpers_.helpers();
+}
+
+uint64_t AfdPollSet::update_wakes() const {
+  absl::MutexLock lock(&mu_);
+  return update_wakes_;
 }
 
 void AfdPollSet::Retire(PolledSocket* s) {
@@ -151,6 +191,12 @@ void AfdPollSet::FlushUpdates(std::vector<SocketEvent>& events) {
 void AfdPollSet::Complete(const Packet& packet,
                           std::vector<SocketEvent>& events) {
   PolledSocket* s = packet.socket;
+  if (packet.update_wake) {
+    // Its only purpose was to get here: the polls due are issued by the
+    // next FlushUpdates.
+    update_wake_pending_ = false;
+    return;
+  }
   if (s == nullptr) {
     if (has_wake_token_) {
       events.push_back(SocketEvent{wake_token_, true, false, false});
@@ -191,12 +237,19 @@ absl::Status AfdPollSet::Wait(absl::Duration timeout,
   const absl::Time deadline =
       forever ? absl::InfiniteFuture() : absl::Now() + timeout;
   while (true) {
-    FlushUpdates(events);
-    if (!events.empty()) return absl::OkStatus();
+    {
+      absl::MutexLock lock(&mu_);
+      FlushUpdates(events);
+      if (!events.empty()) return absl::OkStatus();
+      dequeuing_ = true;
+    }
     const absl::Duration left =
         forever ? absl::InfiniteDuration()
                 : std::max(deadline - absl::Now(), absl::ZeroDuration());
+    // Without the lock: control calls from other threads go on meanwhile.
     absl::StatusOr<size_t> n = system_.Dequeue(absl::MakeSpan(packets_), left);
+    absl::MutexLock lock(&mu_);
+    dequeuing_ = false;
     if (!n.ok()) return n.status();
     for (size_t i = 0; i < *n; ++i) Complete(packets_[i], events);
     // Cancelled and zero-event packets report nothing: wait on within the
@@ -208,6 +261,7 @@ absl::Status AfdPollSet::Wait(absl::Duration timeout,
 }
 
 bool AfdPollSet::Drain(absl::Duration limit) {
+  absl::MutexLock lock(&mu_);
   for (auto& [socket, s] : registered_) Retire(s);
   registered_.clear();
   const absl::Time deadline = absl::Now() + limit;
@@ -216,6 +270,7 @@ bool AfdPollSet::Drain(absl::Duration limit) {
     FlushUpdates(ignored);  // retries failed cancels
     const absl::Duration left = deadline - absl::Now();
     if (left <= absl::ZeroDuration()) break;
+    // No other thread calls in during Drain: the lock may stay held.
     absl::StatusOr<size_t> n = system_.Dequeue(absl::MakeSpan(packets_), left);
     if (!n.ok() || *n == 0) break;
     for (size_t i = 0; i < *n; ++i) Complete(packets_[i], ignored);

@@ -15,14 +15,25 @@
 // poll waits until the old one's final packet has been dequeued: there is
 // never more than one poll per socket handle.
 //
-// Not thread-safe: every call comes from the reactor thread.
+// Threading: Wait (and the destructor) are called by one thread, the
+// reactor's. Register, Modify and Unregister may come from that thread or,
+// one at a time, from another while Wait blocks (the engine's inline post
+// path). Everything but the dequeue runs under one lock, which Wait releases
+// only while it dequeues. A poll is still issued only by Wait (lazy re-arm):
+// a control call from another thread that leaves a poll to issue while Wait
+// is dequeuing wakes it with one PostUpdateWake packet (at most one
+// outstanding); a control call that needs no new poll (an unchanged or
+// narrower interest, or a cancel, whose packet wakes Wait anyway) costs no
+// packet.
 
 #include <cstddef>
 #include <cstdint>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "reactor/windows/afd_system.h"
 #include "reactor/windows/helper_pool.h"
@@ -67,51 +78,69 @@ class AfdPollSet {
   // (kInterestRead | kInterestWrite), reported with `token`. AlreadyExists if
   // it is registered; the helper's error if none can be opened.
   absl::Status Register(Handle socket, Handle base, uint64_t token,
-                        uint32_t interest);
+                        uint32_t interest) ABSL_LOCKS_EXCLUDED(mu_);
   // Changes the token and interest. NotFound if not registered.
-  absl::Status Modify(Handle socket, uint64_t token, uint32_t interest);
+  absl::Status Modify(Handle socket, uint64_t token, uint32_t interest)
+      ABSL_LOCKS_EXCLUDED(mu_);
   // Stops watching `socket`; call it before closing the socket. Nothing is
   // reported for it afterwards. Unknown sockets are ignored.
-  void Unregister(Handle socket);
+  void Unregister(Handle socket) ABSL_LOCKS_EXCLUDED(mu_);
 
   // Issues the polls that are due (lazy re-arm), then dequeues packets for at
   // most `timeout` (InfiniteDuration: no limit; zero: only what is queued)
   // until one reports something, and replaces `events` with what they report.
   // A socket found closed behind the poller's back, or whose poll AFD refused,
   // is reported readable with error, so reading tells the reactor why.
-  absl::Status Wait(absl::Duration timeout, std::vector<SocketEvent>& events);
+  absl::Status Wait(absl::Duration timeout, std::vector<SocketEvent>& events)
+      ABSL_LOCKS_EXCLUDED(mu_);
 
   // Unregisters every socket and dequeues until every final packet has come,
   // or `limit` has passed. Returns true if none is outstanding any more.
-  bool Drain(absl::Duration limit);
+  // Called by the waiting thread, not while it waits.
+  bool Drain(absl::Duration limit) ABSL_LOCKS_EXCLUDED(mu_);
 
-  size_t registered() const { return registered_.size(); }
+  size_t registered() const ABSL_LOCKS_EXCLUDED(mu_);
   // Unregistered sockets whose final packet has not been dequeued yet.
-  size_t unregistering() const { return unregistering_.size(); }
-  size_t helpers() const { return helpers_.helpers(); }
+  size_t unregistering() const ABSL_LOCKS_EXCLUDED(mu_);
+  size_t helpers() const ABSL_LOCKS_EXCLUDED(mu_);
+  // PostUpdateWake packets posted so far.
+  uint64_t update_wakes() const ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
   class BoundDriver;
 
-  void Enqueue(PolledSocket* s);
-  void Dequeue(PolledSocket* s);
-  void Free(PolledSocket* s);
+  void Enqueue(PolledSocket* s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void Dequeue(PolledSocket* s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void Free(PolledSocket* s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Unregister's half that does not touch registered_.
-  void Retire(PolledSocket* s);
-  void FlushUpdates(std::vector<SocketEvent>& events);
-  void Complete(const Packet& packet, std::vector<SocketEvent>& events);
+  void Retire(PolledSocket* s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // After a control call on `s`: wakes a dequeuing Wait if `s` now has a
+  // poll to issue (or a cancel to retry) that only Wait can do.
+  void WakeIfDue(PolledSocket* s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void FlushUpdates(std::vector<SocketEvent>& events)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void Complete(const Packet& packet, std::vector<SocketEvent>& events)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   AfdSystem& system_;
-  HelperPool helpers_;
-  uint64_t wake_token_ = 0;
-  bool has_wake_token_ = false;
-  absl::flat_hash_map<Handle, PolledSocket*> registered_;
+  mutable absl::Mutex mu_;
+  HelperPool helpers_ ABSL_GUARDED_BY(mu_);
+  uint64_t wake_token_ ABSL_GUARDED_BY(mu_) = 0;
+  bool has_wake_token_ ABSL_GUARDED_BY(mu_) = false;
+  absl::flat_hash_map<Handle, PolledSocket*> registered_ ABSL_GUARDED_BY(mu_);
   // Unregistered sockets whose final packet has not arrived yet, by handle.
-  absl::flat_hash_map<Handle, PolledSocket*> unregistering_;
+  absl::flat_hash_map<Handle, PolledSocket*> unregistering_
+      ABSL_GUARDED_BY(mu_);
   // Sockets to look at before the next wait (PolledSocket::queue_index is
   // their position), and the batch FlushUpdates() is working through.
-  std::vector<PolledSocket*> updates_;
-  std::vector<PolledSocket*> flushing_;
+  std::vector<PolledSocket*> updates_ ABSL_GUARDED_BY(mu_);
+  std::vector<PolledSocket*> flushing_ ABSL_GUARDED_BY(mu_);
+  // Wait is in Dequeue (without the lock): a poll due now waits for a packet.
+  bool dequeuing_ ABSL_GUARDED_BY(mu_) = false;
+  // A PostUpdateWake packet is queued and not dequeued yet.
+  bool update_wake_pending_ ABSL_GUARDED_BY(mu_) = false;
+  uint64_t update_wakes_ ABSL_GUARDED_BY(mu_) = 0;
+  // The waiting thread's only (filled by Dequeue without the lock).
   Packet packets_[kBatch];
 };
 

@@ -1,7 +1,9 @@
 #include "reactor/windows/afd_poll_set.h"
 
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "absl/time/time.h"
@@ -257,6 +259,87 @@ TEST_F(AfdPollSetTest, UnregisterRetriesAFailedCancelAtTheNextWait) {
   EXPECT_THAT(Wait(), IsEmpty());
   EXPECT_EQ(system_.cancels(), 2);
   EXPECT_EQ(set_->unregistering(), 0u);
+}
+
+// Control calls made while Wait dequeues (as another thread's would be, on
+// the engine's inline post path): FakeAfdSystem runs them at the start of its
+// Dequeue, where the set's lock is not held.
+class AfdPollSetConcurrentTest : public AfdPollSetTest {
+ protected:
+  // Runs `call` once, inside the next Dequeue.
+  void DuringNextDequeue(std::function<void()> call) {
+    system_.RunOnNextDequeue(std::move(call));
+  }
+
+  std::vector<SocketEvent> WaitUpTo(absl::Duration timeout) {
+    std::vector<SocketEvent> events;
+    EXPECT_TRUE(set_->Wait(timeout, events).ok());
+    return events;
+  }
+};
+
+TEST_F(AfdPollSetConcurrentTest, RegisterWhileDequeuingWakesWaitToPoll) {
+  system_.SetReady(110, kPollReceive);
+  DuringNextDequeue(
+      [&] { ASSERT_TRUE(set_->Register(10, 110, 7, kRead).ok()); });
+  // The wake-up packet brings Wait back to issue the poll, which completes at
+  // once: the event comes within the same Wait.
+  EXPECT_EQ(WaitUpTo(absl::Seconds(5)),
+            std::vector<SocketEvent>{Event(7, true, false, false)});
+  EXPECT_EQ(set_->update_wakes(), 1u);
+}
+
+TEST_F(AfdPollSetConcurrentTest, InterestFromNoneWhileDequeuingWakesWait) {
+  ASSERT_TRUE(set_->Register(10, 110, 7, 0).ok());
+  EXPECT_THAT(Wait(), IsEmpty());
+  EXPECT_TRUE(system_.polls().empty());
+  system_.SetReady(110, kPollReceive);
+  DuringNextDequeue([&] { ASSERT_TRUE(set_->Modify(10, 7, kRead).ok()); });
+  EXPECT_EQ(WaitUpTo(absl::Seconds(5)),
+            std::vector<SocketEvent>{Event(7, true, false, false)});
+  EXPECT_EQ(set_->update_wakes(), 1u);
+}
+
+TEST_F(AfdPollSetConcurrentTest, WakeUpsCoalesceUntilDequeued) {
+  DuringNextDequeue([&] {
+    ASSERT_TRUE(set_->Register(10, 110, 7, kRead).ok());
+    ASSERT_TRUE(set_->Register(11, 111, 8, kRead).ok());
+  });
+  EXPECT_THAT(WaitUpTo(absl::ZeroDuration()), IsEmpty());
+  EXPECT_EQ(set_->update_wakes(), 1u);
+  EXPECT_THAT(Wait(), IsEmpty());
+  EXPECT_EQ(system_.polls().size(), 2u);
+}
+
+TEST_F(AfdPollSetConcurrentTest, NarrowingWhileDequeuingCostsNoWakeUp) {
+  ASSERT_TRUE(set_->Register(10, 110, 7, kRead | kWrite).ok());
+  EXPECT_THAT(Wait(), IsEmpty());
+  DuringNextDequeue([&] { ASSERT_TRUE(set_->Modify(10, 7, kRead).ok()); });
+  EXPECT_THAT(WaitUpTo(absl::ZeroDuration()), IsEmpty());
+  EXPECT_EQ(set_->update_wakes(), 0u);
+  EXPECT_EQ(system_.cancels(), 0);
+}
+
+TEST_F(AfdPollSetConcurrentTest, WideningWhileDequeuingIsCarriedByTheCancel) {
+  ASSERT_TRUE(set_->Register(10, 110, 7, kRead).ok());
+  EXPECT_THAT(Wait(), IsEmpty());
+  system_.SetReady(110, kPollSend);
+  DuringNextDequeue(
+      [&] { ASSERT_TRUE(set_->Modify(10, 7, kRead | kWrite).ok()); });
+  // The cancelled poll's packet wakes Wait, which asks again, wider.
+  EXPECT_EQ(WaitUpTo(absl::Seconds(5)),
+            std::vector<SocketEvent>{Event(7, false, true, false)});
+  EXPECT_EQ(set_->update_wakes(), 0u);
+  EXPECT_EQ(system_.cancels(), 1);
+}
+
+TEST_F(AfdPollSetConcurrentTest, UnregisterWhileDequeuingFreesAtItsPacket) {
+  ASSERT_TRUE(set_->Register(10, 110, 7, kRead).ok());
+  EXPECT_THAT(Wait(), IsEmpty());
+  DuringNextDequeue([&] { set_->Unregister(10); });
+  EXPECT_THAT(WaitUpTo(absl::ZeroDuration()), IsEmpty());
+  EXPECT_EQ(set_->unregistering(), 0u);
+  EXPECT_EQ(set_->update_wakes(), 0u);
 }
 
 }  // namespace

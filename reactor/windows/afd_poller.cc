@@ -22,8 +22,10 @@ namespace {
 static_assert(afd::kInterestRead == kInterestRead &&
               afd::kInterestWrite == kInterestWrite);
 
-// AFD helpers carry their polls on key 0; wake-ups come on this one.
+// AFD helpers carry their polls on key 0; the notifier's wake-ups come on
+// kWakeKey, AfdPollSet's own (PostUpdateWake) on kUpdateKey.
 constexpr ULONG_PTR kWakeKey = 1;
+constexpr ULONG_PTR kUpdateKey = 2;
 
 // The kernel-visible part of a PolledSocket, kept in its IoBlockStorage.
 struct IoBlock {
@@ -92,18 +94,23 @@ class WindowsAfdSystem final : public afd::AfdSystem {
     if (!got.ok()) return got.status();
     for (size_t i = 0; i < *got; ++i) {
       // An AFD packet's lpOverlapped is the ApcContext given at submission:
-      // the PolledSocket. Wake-ups carry kWakeKey and no context.
+      // the PolledSocket. Wake-ups carry their key and no context.
+      const ULONG_PTR key = entries_[i].lpCompletionKey;
       packets[i].socket =
-          entries_[i].lpCompletionKey == kWakeKey
+          key == kWakeKey || key == kUpdateKey
               ? nullptr
               : reinterpret_cast<afd::PolledSocket*>(entries_[i].lpOverlapped);
+      packets[i].update_wake = key == kUpdateKey;
     }
     return got;
   }
 
+  bool PostUpdateWake() override { return port_.Post(kUpdateKey).ok(); }
+
  private:
   static constexpr size_t kBatch = afd::AfdPollSet::kBatch;
   CompletionPort port_;
+  // Dequeue's (the waiting thread's) only.
   OVERLAPPED_ENTRY entries_[kBatch];
 };
 
@@ -128,6 +135,9 @@ class AfdPoller final : public Poller {
   void Unregister(NativeSocket socket) override {
     set_.Unregister(static_cast<afd::Handle>(socket));
   }
+
+  // AfdPollSet takes control calls from another thread while Wait blocks.
+  bool SupportsConcurrentControl() const override { return true; }
 
   absl::StatusOr<std::unique_ptr<Notifier>> CreateNotifier(
       uint64_t token) override {

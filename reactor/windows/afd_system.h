@@ -34,7 +34,7 @@ struct alignas(16) IoBlockStorage {
 // One registered socket: its poll state machine, and everything the kernel
 // may write to until the final packet of its last poll is dequeued. Heap
 // allocated by AfdPollSet at a fixed address, which is the poll's ApcContext,
-// and freed only after that packet. Reactor thread only.
+// and freed only after that packet. Touched only under AfdPollSet's lock.
 struct PolledSocket {
   IoBlockStorage io;
   PollState poll;
@@ -50,8 +50,12 @@ struct PolledSocket {
 // What a dequeued packet was for.
 struct Packet {
   // The PolledSocket whose poll completed (its ApcContext), or null for a
-  // wake-up posted by the notifier.
+  // wake-up (posted by the notifier, or by PostUpdateWake when
+  // `update_wake`).
   PolledSocket* socket = nullptr;
+  // A wake-up posted by PostUpdateWake: nothing to report, only polls to
+  // issue.
+  bool update_wake = false;
 };
 
 // A completed poll's result, read from its IO_STATUS_BLOCK and AFD_POLL_INFO.
@@ -61,8 +65,11 @@ struct PollResult {
   uint32_t events = 0;
 };
 
-// The system calls. Called by AfdPollSet and HelperPool on the reactor thread
-// only (except where an implementation says otherwise).
+// The system calls, made by AfdPollSet and HelperPool. Dequeue is called by
+// the waiting thread only, with no lock held; PostUpdateWake from any thread;
+// the others under AfdPollSet's lock, from the waiting thread or from one
+// making a control call (Register, Modify, Unregister) while it waits. An
+// implementation must allow Dequeue to run concurrently with the others.
 class AfdSystem {
  public:
   virtual ~AfdSystem() = default;
@@ -88,6 +95,10 @@ class AfdSystem {
   // (InfiniteDuration for no limit). Returns how many: 0 on timeout.
   virtual absl::StatusOr<size_t> Dequeue(absl::Span<Packet> packets,
                                          absl::Duration timeout) = 0;
+  // Queues a packet that Dequeue returns with `update_wake` set (on Windows,
+  // PostQueuedCompletionStatus on a key of its own). Called from any thread,
+  // while another may be in Dequeue. False if no packet was queued.
+  virtual bool PostUpdateWake() = 0;
 };
 
 }  // namespace tofu::afd

@@ -14,8 +14,8 @@
 // acquired and not yet released at any one time), and never more than
 // (sockets now) + 1.
 //
-// Reactor thread only. Syscall-free: helpers are opened and closed through
-// AfdSystem.
+// Not thread-safe: AfdPollSet calls it under its lock. Syscall-free: helpers
+// are opened and closed through AfdSystem.
 
 #include <cstddef>
 #include <cstdint>

@@ -1,8 +1,8 @@
 #ifndef TOFU_REACTOR_WINDOWS_POLL_STATE_H_
 #define TOFU_REACTOR_WINDOWS_POLL_STATE_H_
 
-// The per-socket AFD poll state machine of the Windows poller (docs/windows.md, Design),
-// kept free of system calls and Windows headers so that it builds, is
+// The per-socket AFD poll state machine of the Windows poller (docs/windows.md,
+// Design), kept free of system calls and Windows headers so that it builds, is
 // unit-tested and is fuzzed on every platform. The system is reached through
 // PollDriver; on Windows that is NtDeviceIoControlFile(IOCTL_AFD_POLL) and
 // NtCancelIoFileEx, in tests and fuzzers a fake.
@@ -55,7 +55,8 @@ inline constexpr uint32_t kPollSend = 0x0004;
 inline constexpr uint32_t kPollDisconnect = 0x0008;
 inline constexpr uint32_t kPollAbort = 0x0010;
 inline constexpr uint32_t kPollLocalClose = 0x0020;
-// Reported on every poll while connected: never requested (docs/windows.md, Design).
+// Reported on every poll while connected: never requested (docs/windows.md,
+// Design).
 inline constexpr uint32_t kPollConnect = 0x0040;
 inline constexpr uint32_t kPollAccept = 0x0080;
 inline constexpr uint32_t kPollConnectFail = 0x0100;
@@ -112,7 +113,7 @@ Readiness ReadinessFromAfdEvents(uint32_t afd_events, uint32_t interest);
 // Windows poller binds NtDeviceIoControlFile and NtCancelIoFileEx to the
 // IO_STATUS_BLOCK and AFD_POLL_INFO of the socket's PolledSocket
 // (reactor/windows/afd_system.h); tests and fuzzers use fakes. Called only
-// from inside PollState's methods, on the thread that owns the PollState.
+// from inside PollState's methods, so under AfdPollSet's lock.
 class PollDriver {
  public:
   virtual ~PollDriver() = default;
@@ -138,8 +139,8 @@ class PollDriver {
 // heap object at a fixed address, together with the kernel-visible
 // IO_STATUS_BLOCK and AFD_POLL_INFO, and frees that object only when
 // Unregister() or OnCompletion() says so: until the final packet is dequeued,
-// the kernel may still write to it. Not thread-safe: every call comes from the
-// reactor thread.
+// the kernel may still write to it. Not thread-safe: AfdPollSet makes every
+// call under its lock.
 class PollState {
  public:
   enum class Status {

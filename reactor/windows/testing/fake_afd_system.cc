@@ -120,6 +120,7 @@ PollResult FakeAfdSystem::ResultOf(const PolledSocket& socket) {
 
 absl::StatusOr<size_t> FakeAfdSystem::Dequeue(absl::Span<Packet> packets,
                                               absl::Duration /*timeout*/) {
+  if (on_dequeue_) std::exchange(on_dequeue_, nullptr)();
   size_t n = 0;
   while (n < packets.size() && !queue_.empty()) {
     const Packet p = queue_.front();
@@ -155,6 +156,11 @@ void FakeAfdSystem::ReuseSocket(Handle base) {
 }
 
 void FakeAfdSystem::Wake() { queue_.push_back(Packet{nullptr}); }
+
+bool FakeAfdSystem::PostUpdateWake() {
+  queue_.push_back(Packet{nullptr, /*update_wake=*/true});
+  return true;
+}
 
 bool FakeAfdSystem::Fire(const PolledSocket* socket, uint32_t status,
                          uint32_t handles, uint32_t events) {

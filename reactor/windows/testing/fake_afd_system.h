@@ -23,9 +23,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "reactor/windows/afd_system.h"
@@ -66,6 +68,14 @@ class FakeAfdSystem final : public AfdSystem {
   // A new socket gets the handle value `base` (Windows reuses them at once):
   // open again, with no condition holding.
   void ReuseSocket(Handle base);
+  bool PostUpdateWake() override;
+  // Runs `hook` once, at the start of the next Dequeue: there the set's lock
+  // is not held, so the hook may make control calls as another thread would
+  // while Wait blocks.
+  void RunOnNextDequeue(std::function<void()> hook) {
+    on_dequeue_ = std::move(hook);
+  }
+
   // Queues a wake-up packet.
   void Wake();
   // Completes the outstanding, not yet completed poll of `socket` with
@@ -113,6 +123,7 @@ class FakeAfdSystem final : public AfdSystem {
   int submits_ = 0;
   int cancels_ = 0;
   std::vector<std::string> violations_;
+  std::function<void()> on_dequeue_;
 };
 
 }  // namespace tofu::afd

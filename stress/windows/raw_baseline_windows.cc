@@ -1,0 +1,193 @@
+// stress/raw_baseline.h for Windows: the same work as the POSIX baseline
+// (posix/raw_baseline_posix.cc) with two blocking Winsock sockets over TCP
+// loopback, TCP_NODELAY on both, one send() per frame and recv() until a frame
+// is whole. Under Wine every send and recv is a wineserver round trip, so this
+// is what the engine's figures are divided by to tell Wine's share of a round
+// trip from the engine's (docs/windows.md). AF_UNIX is not measured here:
+// Wine 8 has none, so kUds fails with unimplemented.
+// clang-format off
+#include <winsock2.h>
+#include <ws2tcpip.h>
+// clang-format on
+
+#include <cstring>
+#include <thread>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "stress/platform.h"
+#include "stress/raw_baseline.h"
+
+namespace tofu::stress {
+namespace {
+
+constexpr size_t kHeader = 16;
+
+absl::Status WsaError(absl::string_view what) {
+  return absl::InternalError(
+      absl::StrCat(what, ": Winsock error ", WSAGetLastError()));
+}
+
+// Winsock started for the lifetime of the object, and a connected pair of
+// blocking TCP sockets, closed on destruction.
+struct Pair {
+  bool started = false;
+  SOCKET client = INVALID_SOCKET;
+  SOCKET server = INVALID_SOCKET;
+  ~Pair() {
+    if (client != INVALID_SOCKET) closesocket(client);
+    if (server != INVALID_SOCKET) closesocket(server);
+    if (started) WSACleanup();
+  }
+};
+
+absl::Status Connect(BenchTransport transport, Pair& pair) {
+  if (transport != BenchTransport::kTcp) {
+    return absl::UnimplementedError(
+        "the Windows raw baseline measures TCP only (Wine 8 has no AF_UNIX)");
+  }
+  WSADATA data;
+  if (WSAStartup(MAKEWORD(2, 2), &data) != 0) return WsaError("WSAStartup");
+  pair.started = true;
+  const SOCKET listener = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+  if (listener == INVALID_SOCKET) return WsaError("socket");
+  sockaddr_in in{};
+  in.sin_family = AF_INET;
+  in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  int len = sizeof(in);
+  auto* sa = reinterpret_cast<sockaddr*>(&in);
+  if (bind(listener, sa, len) != 0 || listen(listener, 1) != 0 ||
+      getsockname(listener, sa, &len) != 0) {
+    const absl::Status s = WsaError("bind/listen");
+    closesocket(listener);
+    return s;
+  }
+  pair.client = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+  if (pair.client == INVALID_SOCKET || connect(pair.client, sa, len) != 0) {
+    const absl::Status s = WsaError("connect");
+    closesocket(listener);
+    return s;
+  }
+  pair.server = accept(listener, nullptr, nullptr);
+  closesocket(listener);
+  if (pair.server == INVALID_SOCKET) return WsaError("accept");
+  const BOOL one = TRUE;
+  for (const SOCKET s : {pair.client, pair.server}) {
+    setsockopt(s, IPPROTO_TCP, TCP_NODELAY, reinterpret_cast<const char*>(&one),
+               sizeof(one));
+  }
+  return absl::OkStatus();
+}
+
+bool WriteAll(SOCKET s, const char* data, size_t n) {
+  while (n > 0) {
+    const int w = send(s, data, static_cast<int>(n), 0);
+    if (w <= 0) return false;
+    data += w;
+    n -= static_cast<size_t>(w);
+  }
+  return true;
+}
+
+bool ReadAll(SOCKET s, char* data, size_t n) {
+  while (n > 0) {
+    const int r = recv(s, data, static_cast<int>(n), 0);
+    if (r <= 0) return false;
+    data += r;
+    n -= static_cast<size_t>(r);
+  }
+  return true;
+}
+
+// A frame as the protocol lays it out: a 16-byte header whose last two bytes
+// are the body length (big-endian), then the body.
+std::vector<char> Frame(size_t body) {
+  std::vector<char> frame(kHeader + body, 'x');
+  std::memset(frame.data(), 0, kHeader);
+  frame[2] = 2;  // Signal
+  frame[14] = static_cast<char>(body >> 8);
+  frame[15] = static_cast<char>(body);
+  return frame;
+}
+
+}  // namespace
+
+absl::StatusOr<ThroughputResult> RawThroughput(BenchTransport transport,
+                                               size_t body, uint64_t messages) {
+  Pair pair;
+  if (absl::Status s = Connect(transport, pair); !s.ok()) return s;
+  bool receiver_ok = true;
+  std::thread receiver([&] {
+    // Reads the stream in large chunks and walks the frames in it, as a
+    // receiver that parses what it gets must.
+    std::vector<char> buffer(1 << 17);
+    size_t have = 0;
+    uint64_t frames = 0;
+    while (frames < messages) {
+      const int r = recv(pair.server, buffer.data() + have,
+                         static_cast<int>(buffer.size() - have), 0);
+      if (r <= 0) {
+        receiver_ok = false;
+        return;
+      }
+      have += static_cast<size_t>(r);
+      size_t pos = 0;
+      while (have - pos >= kHeader) {
+        const size_t len =
+            kHeader + (static_cast<uint8_t>(buffer[pos + 14]) << 8 |
+                       static_cast<uint8_t>(buffer[pos + 15]));
+        if (have - pos < len) break;
+        pos += len;
+        ++frames;
+      }
+      std::memmove(buffer.data(), buffer.data() + pos, have - pos);
+      have -= pos;
+    }
+  });
+  const std::vector<char> frame = Frame(body);
+  const absl::Time start = absl::Now();
+  const CpuTime cpu_start = ProcessCpuTime();
+  bool sender_ok = true;
+  for (uint64_t i = 0; i < messages && sender_ok; ++i) {
+    sender_ok = WriteAll(pair.client, frame.data(), frame.size());
+  }
+  if (!sender_ok) shutdown(pair.client, SD_BOTH);
+  receiver.join();
+  const absl::Duration elapsed = absl::Now() - start;
+  const absl::Duration cpu = ProcessCpuTime().total() - cpu_start.total();
+  if (!sender_ok || !receiver_ok) return WsaError("raw throughput transfer");
+  return ThroughputResult{messages, elapsed, cpu};
+}
+
+absl::StatusOr<PingPongResult> RawPingPong(BenchTransport transport,
+                                           size_t body, uint64_t round_trips) {
+  Pair pair;
+  if (absl::Status s = Connect(transport, pair); !s.ok()) return s;
+  bool echo_ok = true;
+  std::thread echo([&] {
+    std::vector<char> frame(kHeader + body);
+    for (uint64_t i = 0; i < round_trips && echo_ok; ++i) {
+      echo_ok = ReadAll(pair.server, frame.data(), frame.size()) &&
+                WriteAll(pair.server, frame.data(), frame.size());
+    }
+  });
+  std::vector<char> frame = Frame(body);
+  LatencyHistogram rtt;
+  bool ok = true;
+  const CpuTime cpu_start = ProcessCpuTime();
+  for (uint64_t i = 0; i < round_trips && ok; ++i) {
+    const absl::Time start = absl::Now();
+    ok = WriteAll(pair.client, frame.data(), frame.size()) &&
+         ReadAll(pair.client, frame.data(), frame.size());
+    rtt.Record(absl::Now() - start);
+  }
+  if (!ok) shutdown(pair.client, SD_BOTH);
+  echo.join();
+  const absl::Duration cpu = ProcessCpuTime().total() - cpu_start.total();
+  if (!ok || !echo_ok) return WsaError("raw ping-pong");
+  return PingPongResult{round_trips, rtt.Summary(), cpu};
+}
+
+}  // namespace tofu::stress
