@@ -25,9 +25,8 @@ namespace {
 
 constexpr size_t kHeader = 16;
 
-absl::Status WsaError(absl::string_view what) {
-  return absl::InternalError(
-      absl::StrCat(what, ": Winsock error ", WSAGetLastError()));
+absl::Status WsaError(absl::string_view what, int error = WSAGetLastError()) {
+  return absl::InternalError(absl::StrCat(what, ": Winsock error ", error));
 }
 
 // Winsock started for the lifetime of the object, and a connected pair of
@@ -118,7 +117,9 @@ absl::StatusOr<ThroughputResult> RawThroughput(BenchTransport transport,
                                                size_t body, uint64_t messages) {
   Pair pair;
   if (absl::Status s = Connect(transport, pair); !s.ok()) return s;
-  bool receiver_ok = true;
+  // A side that fails keeps its Winsock error (per thread) and shuts its
+  // socket down, so the other side's blocking call returns too.
+  int receiver_error = 0;
   std::thread receiver([&] {
     // Reads the stream in large chunks and walks the frames in it, as a
     // receiver that parses what it gets must.
@@ -129,7 +130,8 @@ absl::StatusOr<ThroughputResult> RawThroughput(BenchTransport transport,
       const int r = recv(pair.server, buffer.data() + have,
                          static_cast<int>(buffer.size() - have), 0);
       if (r <= 0) {
-        receiver_ok = false;
+        receiver_error = r == 0 ? WSAECONNRESET : WSAGetLastError();
+        shutdown(pair.server, SD_BOTH);
         return;
       }
       have += static_cast<size_t>(r);
@@ -149,15 +151,21 @@ absl::StatusOr<ThroughputResult> RawThroughput(BenchTransport transport,
   const std::vector<char> frame = Frame(body);
   const absl::Time start = absl::Now();
   const CpuTime cpu_start = ProcessCpuTime();
-  bool sender_ok = true;
-  for (uint64_t i = 0; i < messages && sender_ok; ++i) {
-    sender_ok = WriteAll(pair.client, frame.data(), frame.size());
+  int sender_error = 0;
+  for (uint64_t i = 0; i < messages && sender_error == 0; ++i) {
+    if (!WriteAll(pair.client, frame.data(), frame.size())) {
+      sender_error = WSAGetLastError();
+      if (sender_error == 0) sender_error = WSAECONNRESET;
+      shutdown(pair.client, SD_BOTH);
+    }
   }
-  if (!sender_ok) shutdown(pair.client, SD_BOTH);
   receiver.join();
   const absl::Duration elapsed = absl::Now() - start;
   const absl::Duration cpu = ProcessCpuTime().total() - cpu_start.total();
-  if (!sender_ok || !receiver_ok) return WsaError("raw throughput transfer");
+  if (sender_error != 0) return WsaError("raw throughput send", sender_error);
+  if (receiver_error != 0) {
+    return WsaError("raw throughput receive", receiver_error);
+  }
   return ThroughputResult{messages, elapsed, cpu};
 }
 
@@ -165,28 +173,38 @@ absl::StatusOr<PingPongResult> RawPingPong(BenchTransport transport,
                                            size_t body, uint64_t round_trips) {
   Pair pair;
   if (absl::Status s = Connect(transport, pair); !s.ok()) return s;
-  bool echo_ok = true;
+  // As in RawThroughput: a failing side keeps its error and shuts down.
+  int echo_error = 0;
   std::thread echo([&] {
     std::vector<char> frame(kHeader + body);
-    for (uint64_t i = 0; i < round_trips && echo_ok; ++i) {
-      echo_ok = ReadAll(pair.server, frame.data(), frame.size()) &&
-                WriteAll(pair.server, frame.data(), frame.size());
+    for (uint64_t i = 0; i < round_trips && echo_error == 0; ++i) {
+      if (!ReadAll(pair.server, frame.data(), frame.size()) ||
+          !WriteAll(pair.server, frame.data(), frame.size())) {
+        echo_error = WSAGetLastError();
+        if (echo_error == 0) echo_error = WSAECONNRESET;
+        shutdown(pair.server, SD_BOTH);
+      }
     }
   });
   std::vector<char> frame = Frame(body);
   LatencyHistogram rtt;
-  bool ok = true;
+  int error = 0;
   const CpuTime cpu_start = ProcessCpuTime();
-  for (uint64_t i = 0; i < round_trips && ok; ++i) {
+  for (uint64_t i = 0; i < round_trips && error == 0; ++i) {
     const absl::Time start = absl::Now();
-    ok = WriteAll(pair.client, frame.data(), frame.size()) &&
-         ReadAll(pair.client, frame.data(), frame.size());
+    if (!WriteAll(pair.client, frame.data(), frame.size()) ||
+        !ReadAll(pair.client, frame.data(), frame.size())) {
+      error = WSAGetLastError();
+      if (error == 0) error = WSAECONNRESET;
+      shutdown(pair.client, SD_BOTH);
+      break;
+    }
     rtt.Record(absl::Now() - start);
   }
-  if (!ok) shutdown(pair.client, SD_BOTH);
   echo.join();
   const absl::Duration cpu = ProcessCpuTime().total() - cpu_start.total();
-  if (!ok || !echo_ok) return WsaError("raw ping-pong");
+  if (error != 0) return WsaError("raw ping-pong", error);
+  if (echo_error != 0) return WsaError("raw ping-pong echo", echo_error);
   return PingPongResult{round_trips, rtt.Summary(), cpu};
 }
 
