@@ -33,6 +33,7 @@ class AfdPollSetTest : public ::testing::Test {
     EXPECT_THAT(system_.violations(), IsEmpty());
     EXPECT_EQ(system_.open_helpers(), 0u);
     EXPECT_TRUE(system_.polls().empty());
+    EXPECT_TRUE(system_.popped().empty());
   }
 
   std::vector<SocketEvent> Wait() {
