@@ -267,7 +267,7 @@ TEST_F(AfdPollSetTest, UnregisterRetriesAFailedCancelAtTheNextWait) {
 // Dequeue, where the set's lock is not held.
 class AfdPollSetConcurrentTest : public AfdPollSetTest {
  protected:
-  // Runs `call` once, inside the next Dequeue.
+  // Runs `call` once, at the start of the next Dequeue.
   void DuringNextDequeue(std::function<void()> call) {
     system_.RunOnNextDequeue(std::move(call));
   }
@@ -341,6 +341,26 @@ TEST_F(AfdPollSetConcurrentTest, UnregisterWhileDequeuingFreesAtItsPacket) {
   EXPECT_THAT(WaitUpTo(absl::ZeroDuration()), IsEmpty());
   EXPECT_EQ(set_->unregistering(), 0u);
   EXPECT_EQ(set_->update_wakes(), 0u);
+}
+
+TEST_F(AfdPollSetConcurrentTest, ReusedHandleWhileDequeuingCostsNoWakeUp) {
+  ASSERT_TRUE(set_->Register(10, 110, 7, kRead).ok());
+  EXPECT_THAT(Wait(), IsEmpty());
+  DuringNextDequeue([&] {
+    // The cancel queues the old owner's final packet; the new socket under
+    // the same handle waits for it, and it wakes Wait.
+    set_->Unregister(10);
+    system_.CloseSocket(110);
+    system_.ReuseSocket(110);
+    system_.SetReady(110, kPollReceive);
+    ASSERT_TRUE(set_->Register(10, 110, 8, kRead).ok());
+  });
+  EXPECT_EQ(WaitUpTo(absl::Seconds(5)),
+            std::vector<SocketEvent>{Event(8, true, false, false)});
+  EXPECT_EQ(set_->update_wakes(), 0u);
+  EXPECT_EQ(system_.update_wakes(), 0);
+  EXPECT_EQ(system_.submits(), 2);
+  EXPECT_EQ(set_->unregistering(), 0u);
 }
 
 }  // namespace
