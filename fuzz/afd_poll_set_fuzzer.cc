@@ -7,7 +7,9 @@
 // and two sockets per helper handle so that helpers are opened, filled,
 // emptied and closed. A register, modify or unregister may also be made while
 // Wait dequeues, where its lock is free (as the engine's inline post path
-// does from another thread; FakeAfdSystem runs it at the start of Dequeue).
+// does from another thread): FakeAfdSystem runs it at the start of Dequeue,
+// or after Dequeue popped its packets and before Wait handles them (then a
+// cancel of a popped poll answers NOT_FOUND, as on Windows).
 // Each run ends by destroying the set with polls still outstanding.
 //
 // Invariants checked against a model of what the reactor registered: the
@@ -22,7 +24,9 @@
 // every condition that holds for what a registered socket wants, every
 // wake-up, and the end of every registered socket closed behind the
 // poller's back; destruction leaves no poll outstanding, no packet queued and
-// no helper open (and ASan sees any PolledSocket freed early or leaked).
+// no helper open (and ASan sees any PolledSocket freed early or leaked);
+// every dequeued packet is handled before the next op (the fake's popped()
+// is empty).
 //
 // Input: a sequence of operations, one byte each (modulo kOpCount) followed
 // by its argument bytes (see Run()). Reading past the end yields zeros.
@@ -105,9 +109,17 @@ class Harness {
         case kWait:
           Wait();
           break;
-        case kControlDuringWait:
-          ControlDuringWait(slot, in_.Below(3), in_.Below(4));
+        case kControlDuringWait: {
+          // The kind is the byte modulo 3, as it always was; its two top
+          // bits both set (in no seed before this option) move the call
+          // after the pop.
+          const uint8_t kind = in_.Byte();
+          ControlDuringWait(slot, kind % 3, in_.Below(4),
+                            (kind & 0xC0) == 0xC0
+                                ? FakeAfdSystem::HookPoint::kAfterPop
+                                : FakeAfdSystem::HookPoint::kBeforePop);
           break;
+        }
         case kWake:
           // As IocpNotifier does: one packet until its wake-up is seen.
           if (!wake_pending_) {
@@ -203,10 +215,12 @@ class Harness {
   }
 
   // `kind`: 0 register, 1 modify, 2 unregister, made inside the next Wait's
-  // dequeue; if that Wait returns before dequeuing (the re-arm pass had
-  // events), made after it instead. A poll it leaves due must still be
-  // issued: Settle() checks that every condition is reported.
-  void ControlDuringWait(size_t slot, size_t kind, uint32_t interest) {
+  // dequeue at `when` (before or after it pops its packets); if that Wait
+  // returns before dequeuing (the re-arm pass had events), made after it
+  // instead. A poll it leaves due must still be issued: Settle() checks that
+  // every condition is reported.
+  void ControlDuringWait(size_t slot, size_t kind, uint32_t interest,
+                         FakeAfdSystem::HookPoint when) {
     bool ran = false;
     auto call = [this, slot, kind, interest, &ran] {
       ran = true;
@@ -225,7 +239,7 @@ class Harness {
       // the peak the helper bound is checked against is taken here.
       NotePeak();
     };
-    system_.RunOnNextDequeue(call);
+    system_.RunOnNextDequeue(call, when);
     Wait();
     if (!ran) {
       system_.RunOnNextDequeue(nullptr);
@@ -312,6 +326,7 @@ class Harness {
 
   void Check() {
     TOFU_FUZZ_CHECK(system_.violations().empty());
+    TOFU_FUZZ_CHECK(system_.popped().empty());
     size_t registered = 0;
     for (const Slot& s : slots_) registered += s.registered;
     TOFU_FUZZ_CHECK(set_->registered() == registered);
@@ -362,6 +377,7 @@ class Harness {
     set_.reset();
     TOFU_FUZZ_CHECK(system_.violations().empty());
     TOFU_FUZZ_CHECK(system_.polls().empty());
+    TOFU_FUZZ_CHECK(system_.popped().empty());
     TOFU_FUZZ_CHECK(system_.queued() == 0);
     TOFU_FUZZ_CHECK(system_.open_helpers() == 0);
   }

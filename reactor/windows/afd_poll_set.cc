@@ -97,6 +97,11 @@ void AfdPollSet::WakeIfDue(PolledSocket* s) {
   // Nothing to issue, or Wait issues it before it next dequeues.
   if (!dequeuing_ || s->queue_index < 0 || !s->poll.WantsSubmit()) return;
   if (update_wake_pending_) return;
+  // A new socket under a handle whose previous owner still has its final
+  // packet to come is not polled before that packet, which wakes Wait anyway
+  // (and puts it back in the queue).
+  auto previous = unregistering_.find(s->socket);
+  if (previous != unregistering_.end() && previous->second != s) return;
   // A failed post (out of memory) leaves the poll to the next packet that
   // wakes Wait; the next control call tries to post again.
   update_wake_pending_ = system_.PostUpdateWake();

@@ -115,7 +115,9 @@ class AfdPollSet {
   // Unregister's half that does not touch registered_.
   void Retire(PolledSocket* s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // After a control call on `s`: wakes a dequeuing Wait if `s` now has a
-  // poll to issue (or a cancel to retry) that only Wait can do.
+  // poll to issue (or a cancel to retry) that only Wait can do, and can issue
+  // it now (not a reused handle whose previous owner's final packet is still
+  // to come: that packet wakes Wait).
   void WakeIfDue(PolledSocket* s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void FlushUpdates(std::vector<SocketEvent>& events)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

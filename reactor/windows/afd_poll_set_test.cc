@@ -33,6 +33,7 @@ class AfdPollSetTest : public ::testing::Test {
     EXPECT_THAT(system_.violations(), IsEmpty());
     EXPECT_EQ(system_.open_helpers(), 0u);
     EXPECT_TRUE(system_.polls().empty());
+    EXPECT_TRUE(system_.popped().empty());
   }
 
   std::vector<SocketEvent> Wait() {
@@ -262,13 +263,19 @@ TEST_F(AfdPollSetTest, UnregisterRetriesAFailedCancelAtTheNextWait) {
 }
 
 // Control calls made while Wait dequeues (as another thread's would be, on
-// the engine's inline post path): FakeAfdSystem runs them at the start of its
-// Dequeue, where the set's lock is not held.
+// the engine's inline post path): FakeAfdSystem runs them inside its Dequeue,
+// where the set's lock is not held, before it pops any packet or after.
 class AfdPollSetConcurrentTest : public AfdPollSetTest {
  protected:
-  // Runs `call` once, inside the next Dequeue.
+  // Runs `call` once, at the start of the next Dequeue.
   void DuringNextDequeue(std::function<void()> call) {
     system_.RunOnNextDequeue(std::move(call));
+  }
+  // Runs `call` once, inside the next Dequeue after it popped its packets:
+  // Wait has them but has not handled them (it has not re-taken the lock).
+  void AfterNextPop(std::function<void()> call) {
+    system_.RunOnNextDequeue(std::move(call),
+                             FakeAfdSystem::HookPoint::kAfterPop);
   }
 
   std::vector<SocketEvent> WaitUpTo(absl::Duration timeout) {
@@ -340,6 +347,117 @@ TEST_F(AfdPollSetConcurrentTest, UnregisterWhileDequeuingFreesAtItsPacket) {
   EXPECT_THAT(WaitUpTo(absl::ZeroDuration()), IsEmpty());
   EXPECT_EQ(set_->unregistering(), 0u);
   EXPECT_EQ(set_->update_wakes(), 0u);
+}
+
+TEST_F(AfdPollSetConcurrentTest, WideningAfterItsPacketWasPoppedPollsAgain) {
+  ASSERT_TRUE(set_->Register(10, 110, 7, kRead).ok());
+  EXPECT_THAT(Wait(), IsEmpty());
+  const PolledSocket* polled = PollFor(110);
+  ASSERT_NE(polled, nullptr);
+  system_.SetReady(110, kPollReceive | kPollSend);
+  bool ran = false;
+  AfterNextPop([&] {
+    ran = true;
+    // The packet is Wait's now: the cancel finds the poll completed.
+    EXPECT_EQ(system_.popped().count(polled), 1u);
+    ASSERT_TRUE(set_->Modify(10, 7, kRead | kWrite).ok());
+    EXPECT_EQ(system_.cancels(), 1);
+    EXPECT_THAT(system_.violations(), IsEmpty());
+  });
+  // The popped packet carries what the read poll asked for, reported under
+  // the new interest; the cancel's NOT_FOUND costs no packet or wake-up.
+  EXPECT_EQ(Wait(), std::vector<SocketEvent>{Event(7, true, false, false)});
+  EXPECT_TRUE(ran);
+  EXPECT_TRUE(system_.popped().empty());
+  EXPECT_EQ(system_.queued(), 0u);
+  EXPECT_EQ(set_->update_wakes(), 0u);
+  // Polled again, for both: the send condition is reported.
+  EXPECT_EQ(Wait(), std::vector<SocketEvent>{Event(7, true, true, false)});
+  EXPECT_EQ(system_.submits(), 2);
+  EXPECT_EQ(system_.cancels(), 1);
+  EXPECT_THAT(system_.violations(), IsEmpty());
+}
+
+TEST_F(AfdPollSetConcurrentTest, UnregisterAfterItsPacketWasPoppedFreesIt) {
+  ASSERT_TRUE(set_->Register(10, 110, 7, kRead).ok());
+  EXPECT_THAT(Wait(), IsEmpty());
+  system_.SetReady(110, kPollReceive);
+  bool ran = false;
+  AfterNextPop([&] {
+    ran = true;
+    EXPECT_EQ(system_.popped().size(), 1u);
+    set_->Unregister(10);
+    // Kept until Wait handles the packet it holds.
+    EXPECT_EQ(set_->unregistering(), 1u);
+    EXPECT_EQ(system_.cancels(), 1);
+    EXPECT_THAT(system_.violations(), IsEmpty());
+  });
+  // The packet had events, but the socket is unregistered: nothing reported,
+  // and the packet frees it (twice would be a double free under ASan; never
+  // would be a leak).
+  EXPECT_THAT(Wait(), IsEmpty());
+  EXPECT_TRUE(ran);
+  EXPECT_EQ(set_->unregistering(), 0u);
+  EXPECT_EQ(set_->registered(), 0u);
+  EXPECT_TRUE(system_.popped().empty());
+  EXPECT_TRUE(system_.polls().empty());
+  // Not polled again.
+  EXPECT_THAT(Wait(), IsEmpty());
+  EXPECT_EQ(system_.submits(), 1);
+  EXPECT_THAT(system_.violations(), IsEmpty());
+}
+
+TEST_F(AfdPollSetConcurrentTest, ReusedHandleAfterThePacketWasPoppedIsPolled) {
+  ASSERT_TRUE(set_->Register(10, 110, 7, kRead).ok());
+  EXPECT_THAT(Wait(), IsEmpty());
+  system_.SetReady(110, kPollReceive);
+  bool ran = false;
+  AfterNextPop([&] {
+    ran = true;
+    set_->Unregister(10);
+    // Closed and its handle reused by a new socket, readable at once.
+    system_.CloseSocket(110);
+    system_.ReuseSocket(110);
+    system_.SetReady(110, kPollReceive);
+    ASSERT_TRUE(set_->Register(10, 110, 8, kRead).ok());
+    EXPECT_EQ(set_->unregistering(), 1u);
+    EXPECT_EQ(system_.cancels(), 1);
+    EXPECT_THAT(system_.violations(), IsEmpty());
+  });
+  // The old owner's packet is handled first (its events are not the new
+  // socket's, and it frees the old owner), then the new socket is polled
+  // and its poll's packet reported, within the same Wait. No wake-up packet:
+  // the old owner's packet, already in Wait's hands, is what lets the new
+  // socket be polled.
+  EXPECT_EQ(WaitUpTo(absl::Seconds(5)),
+            std::vector<SocketEvent>{Event(8, true, false, false)});
+  EXPECT_TRUE(ran);
+  EXPECT_EQ(set_->unregistering(), 0u);
+  EXPECT_EQ(set_->registered(), 1u);
+  EXPECT_EQ(system_.submits(), 2);
+  EXPECT_EQ(set_->update_wakes(), 0u);
+  EXPECT_EQ(system_.update_wakes(), 0);
+  EXPECT_THAT(system_.violations(), IsEmpty());
+}
+
+TEST_F(AfdPollSetConcurrentTest, ReusedHandleWhileDequeuingCostsNoWakeUp) {
+  ASSERT_TRUE(set_->Register(10, 110, 7, kRead).ok());
+  EXPECT_THAT(Wait(), IsEmpty());
+  DuringNextDequeue([&] {
+    // The cancel queues the old owner's final packet; the new socket under
+    // the same handle waits for it, and it wakes Wait.
+    set_->Unregister(10);
+    system_.CloseSocket(110);
+    system_.ReuseSocket(110);
+    system_.SetReady(110, kPollReceive);
+    ASSERT_TRUE(set_->Register(10, 110, 8, kRead).ok());
+  });
+  EXPECT_EQ(WaitUpTo(absl::Seconds(5)),
+            std::vector<SocketEvent>{Event(8, true, false, false)});
+  EXPECT_EQ(set_->update_wakes(), 0u);
+  EXPECT_EQ(system_.update_wakes(), 0);
+  EXPECT_EQ(system_.submits(), 2);
+  EXPECT_EQ(set_->unregistering(), 0u);
 }
 
 }  // namespace

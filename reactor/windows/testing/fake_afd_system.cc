@@ -71,6 +71,14 @@ uint32_t FakeAfdSystem::SubmitPoll(Handle helper, PolledSocket& socket,
       Violation(absl::StrCat("two polls outstanding for base ", socket.base));
     }
   }
+  // The poller submits again only once it has handled the previous packet,
+  // its own or (after a reuse of the handle) the previous owner's.
+  for (const auto& [other, poll] : popped_) {
+    if (poll.base == socket.base) {
+      Violation(absl::StrCat("poll for base ", socket.base,
+                             " before its popped packet was handled"));
+    }
+  }
   if (submit_failure_ != kStatusSuccess) {
     return std::exchange(submit_failure_, kStatusSuccess);
   }
@@ -90,7 +98,20 @@ uint32_t FakeAfdSystem::CancelPoll(Handle helper, PolledSocket& socket) {
   ++cancels_;
   auto it = polls_.find(&socket);
   if (it == polls_.end()) {
-    Violation(absl::StrCat("cancel without a poll (base ", socket.base, ")"));
+    // Popped, not handled yet: the IO_STATUS_BLOCK is no longer pending, and
+    // Windows answers NOT_FOUND (the packet was already dequeued).
+    auto popped = popped_.find(&socket);
+    if (popped == popped_.end()) {
+      Violation(absl::StrCat("cancel without a poll (base ", socket.base, ")"));
+      return kStatusNotFound;
+    }
+    Poll& poll = popped->second;
+    if (poll.helper != helper) Violation("cancel on another helper");
+    if (poll.cancel_requested) Violation("second cancel of one poll");
+    if (cancel_failure_ != kStatusSuccess) {
+      return std::exchange(cancel_failure_, kStatusSuccess);
+    }
+    poll.cancel_requested = true;
     return kStatusNotFound;
   }
   Poll& poll = it->second;
@@ -113,6 +134,12 @@ uint32_t FakeAfdSystem::CancelPoll(Handle helper, PolledSocket& socket) {
 }
 
 PollResult FakeAfdSystem::ResultOf(const PolledSocket& socket) {
+  // The poller reads the result when it handles the packet: from then on the
+  // poll is gone for good.
+  if (popped_.erase(&socket) == 0) {
+    Violation(absl::StrCat("result read before its packet was dequeued (base ",
+                           socket.base, ")"));
+  }
   PollResult result;
   std::memcpy(&result, socket.io.bytes, sizeof(result));
   return result;
@@ -120,13 +147,31 @@ PollResult FakeAfdSystem::ResultOf(const PolledSocket& socket) {
 
 absl::StatusOr<size_t> FakeAfdSystem::Dequeue(absl::Span<Packet> packets,
                                               absl::Duration /*timeout*/) {
-  if (on_dequeue_) std::exchange(on_dequeue_, nullptr)();
+  // The poller handles every packet a Dequeue returns before it dequeues
+  // again.
+  for (const auto& [socket, poll] : popped_) {
+    Violation(
+        absl::StrCat("dequeued packet never handled (base ", poll.base, ")"));
+  }
+  popped_.clear();
+  if (on_dequeue_ && hook_point_ == HookPoint::kBeforePop) {
+    std::exchange(on_dequeue_, nullptr)();
+  }
   size_t n = 0;
   while (n < packets.size() && !queue_.empty()) {
     const Packet p = queue_.front();
     queue_.pop_front();
-    if (p.socket != nullptr) polls_.erase(p.socket);
+    if (p.socket != nullptr) {
+      auto it = polls_.find(p.socket);
+      if (it != polls_.end()) {
+        popped_.insert(*it);
+        polls_.erase(it);
+      }
+    }
     packets[n++] = p;
+  }
+  if (on_dequeue_ && hook_point_ == HookPoint::kAfterPop) {
+    std::exchange(on_dequeue_, nullptr)();
   }
   return n;
 }
@@ -158,6 +203,7 @@ void FakeAfdSystem::ReuseSocket(Handle base) {
 void FakeAfdSystem::Wake() { queue_.push_back(Packet{nullptr}); }
 
 bool FakeAfdSystem::PostUpdateWake() {
+  ++update_wakes_;
   queue_.push_back(Packet{nullptr, /*update_wake=*/true});
   return true;
 }

@@ -13,10 +13,23 @@
 // scripted: the next open, submit or cancel fails, or the next cancel finds
 // its poll completed with events first.
 //
+// Popped polls: Dequeue takes a poll out of polls() when it pops its packet,
+// but the poller handles that packet only later, under its lock (Complete
+// reads the result with ResultOf). In between, another thread's control call
+// may still cancel the poll: on Windows NtCancelIoFileEx then answers
+// STATUS_NOT_FOUND, as the IO_STATUS_BLOCK is no longer pending. The fake
+// keeps such a poll in popped() from its pop until ResultOf() reads its
+// result (the poller's Complete); a cancel of it answers kStatusNotFound
+// without a violation. A hook run after the pop (RunOnNextDequeue with
+// kAfterPop) makes control calls in exactly that window.
+//
 // Contract checks: what the real system would punish (two polls outstanding
 // for one base socket, a poll or cancel on a closed or unknown helper, a
 // cancel of a poll that is not outstanding or cancelled twice, a helper closed
-// with polls outstanding or holding more than kSocketsPerHelper polls) does
+// with polls outstanding or holding more than kSocketsPerHelper polls) and
+// what the poller must never do with a packet (read the result of a poll
+// whose packet was not dequeued, leave a dequeued packet unhandled until the
+// next Dequeue, poll a socket again before its popped packet is handled) does
 // not crash: it is recorded in violations(), which a test or fuzzer asserts
 // empty. Single-threaded.
 
@@ -69,11 +82,22 @@ class FakeAfdSystem final : public AfdSystem {
   // open again, with no condition holding.
   void ReuseSocket(Handle base);
   bool PostUpdateWake() override;
-  // Runs `hook` once, at the start of the next Dequeue: there the set's lock
+  // Where in Dequeue a hook runs.
+  enum class HookPoint {
+    // Before any packet is popped: what the hook queues is popped by the same
+    // Dequeue.
+    kBeforePop,
+    // After the packets are popped, before Dequeue returns them: their polls
+    // are in popped(), and what the hook queues waits for the next Dequeue.
+    kAfterPop,
+  };
+  // Runs `hook` once, inside the next Dequeue at `when`: there the set's lock
   // is not held, so the hook may make control calls as another thread would
-  // while Wait blocks.
-  void RunOnNextDequeue(std::function<void()> hook) {
+  // while Wait blocks. A null hook drops the one not run yet.
+  void RunOnNextDequeue(std::function<void()> hook,
+                        HookPoint when = HookPoint::kBeforePop) {
     on_dequeue_ = std::move(hook);
+    hook_point_ = when;
   }
 
   // Queues a wake-up packet.
@@ -93,11 +117,16 @@ class FakeAfdSystem final : public AfdSystem {
   void ClearFaults();
 
   const std::map<const PolledSocket*, Poll>& polls() const { return polls_; }
+  // Polls whose packet Dequeue popped and whose result the poller has not
+  // read yet (see the file comment).
+  const std::map<const PolledSocket*, Poll>& popped() const { return popped_; }
   size_t queued() const { return queue_.size(); }
   size_t open_helpers() const { return helpers_.size(); }
   size_t max_open_helpers() const { return max_helpers_; }
   int submits() const { return submits_; }
   int cancels() const { return cancels_; }
+  // PostUpdateWake packets queued so far.
+  int update_wakes() const { return update_wakes_; }
   // Polls outstanding on a helper.
   size_t PollsOn(Handle helper) const;
   const std::vector<std::string>& violations() const { return violations_; }
@@ -114,6 +143,7 @@ class FakeAfdSystem final : public AfdSystem {
   std::map<Handle, uint32_t> ready_;
   std::set<Handle> closed_;
   std::map<const PolledSocket*, Poll> polls_;
+  std::map<const PolledSocket*, Poll> popped_;
   std::deque<Packet> queue_;
   bool fail_open_ = false;
   uint32_t submit_failure_ = kStatusSuccess;
@@ -122,8 +152,10 @@ class FakeAfdSystem final : public AfdSystem {
   uint32_t race_events_ = 0;
   int submits_ = 0;
   int cancels_ = 0;
+  int update_wakes_ = 0;
   std::vector<std::string> violations_;
   std::function<void()> on_dequeue_;
+  HookPoint hook_point_ = HookPoint::kBeforePop;
 };
 
 }  // namespace tofu::afd
