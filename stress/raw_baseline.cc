@@ -1,8 +1,9 @@
 // The platform-independent part of stress/raw_baseline.h: the results'
-// arithmetic. The measurements are in posix/ and windows/.
+// arithmetic and the frames. The measurements are in posix/ and windows/.
 #include "stress/raw_baseline.h"
 
 #include <algorithm>
+#include <cstring>
 
 namespace tofu::stress {
 
@@ -17,6 +18,31 @@ double ThroughputResult::MegabytesPerSecond(size_t body) const {
 double ThroughputResult::CpuNanosPerMessage() const {
   return absl::ToDoubleNanoseconds(cpu) /
          static_cast<double>(std::max<uint64_t>(messages, 1));
+}
+
+namespace {
+constexpr size_t kRawHeader = 16;
+}  // namespace
+
+std::vector<char> RawFrame(size_t body) {
+  std::vector<char> frame(kRawHeader + body, 'x');
+  std::memset(frame.data(), 0, kRawHeader);
+  frame[2] = 2;  // Signal
+  frame[14] = static_cast<char>(body >> 8);
+  frame[15] = static_cast<char>(body);
+  return frame;
+}
+
+size_t WalkRawFrames(const char* data, size_t size, uint64_t& frames) {
+  size_t pos = 0;
+  while (size - pos >= kRawHeader) {
+    const size_t len = kRawHeader + (static_cast<uint8_t>(data[pos + 14]) << 8 |
+                                     static_cast<uint8_t>(data[pos + 15]));
+    if (size - pos < len) break;
+    pos += len;
+    ++frames;
+  }
+  return pos;
 }
 
 double PingPongResult::CpuNanosPerRoundTrip() const {

@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "stress/stats.h"
@@ -44,6 +45,15 @@ absl::StatusOr<ThroughputResult> RawThroughput(BenchTransport transport,
 // read it.
 absl::StatusOr<PingPongResult> RawPingPong(BenchTransport transport,
                                            size_t body, uint64_t round_trips);
+
+// Shared by both platforms' baselines. The frame the baselines send: a
+// 16-byte header as the protocol lays it out (a Signal; its last two bytes
+// are the body length, big-endian), then `body` bytes.
+std::vector<char> RawFrame(size_t body);
+// Walks the complete frames at the start of data[0, size), as a receiver that
+// parses what it reads must: adds their number to `frames` and returns the
+// bytes they take (a partial frame at the end is left).
+size_t WalkRawFrames(const char* data, size_t size, uint64_t& frames);
 
 }  // namespace tofu::stress
 

@@ -100,17 +100,6 @@ bool ReadAll(SOCKET s, char* data, size_t n) {
   return true;
 }
 
-// A frame as the protocol lays it out: a 16-byte header whose last two bytes
-// are the body length (big-endian), then the body.
-std::vector<char> Frame(size_t body) {
-  std::vector<char> frame(kHeader + body, 'x');
-  std::memset(frame.data(), 0, kHeader);
-  frame[2] = 2;  // Signal
-  frame[14] = static_cast<char>(body >> 8);
-  frame[15] = static_cast<char>(body);
-  return frame;
-}
-
 }  // namespace
 
 absl::StatusOr<ThroughputResult> RawThroughput(BenchTransport transport,
@@ -135,20 +124,12 @@ absl::StatusOr<ThroughputResult> RawThroughput(BenchTransport transport,
         return;
       }
       have += static_cast<size_t>(r);
-      size_t pos = 0;
-      while (have - pos >= kHeader) {
-        const size_t len =
-            kHeader + (static_cast<uint8_t>(buffer[pos + 14]) << 8 |
-                       static_cast<uint8_t>(buffer[pos + 15]));
-        if (have - pos < len) break;
-        pos += len;
-        ++frames;
-      }
+      const size_t pos = WalkRawFrames(buffer.data(), have, frames);
       std::memmove(buffer.data(), buffer.data() + pos, have - pos);
       have -= pos;
     }
   });
-  const std::vector<char> frame = Frame(body);
+  const std::vector<char> frame = RawFrame(body);
   const absl::Time start = absl::Now();
   const CpuTime cpu_start = ProcessCpuTime();
   int sender_error = 0;
@@ -186,7 +167,7 @@ absl::StatusOr<PingPongResult> RawPingPong(BenchTransport transport,
       }
     }
   });
-  std::vector<char> frame = Frame(body);
+  std::vector<char> frame = RawFrame(body);
   LatencyHistogram rtt;
   int error = 0;
   const CpuTime cpu_start = ProcessCpuTime();
