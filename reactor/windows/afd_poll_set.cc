@@ -86,22 +86,16 @@ void AfdPollSet::Unregister(Handle socket) {
   if (it == registered_.end()) return;
   PolledSocket* s = it->second;
   registered_.erase(it);
-  const bool outstanding = s->poll.status() != PollState::Status::kIdle;
   Retire(s);
-  // With no poll outstanding `s` is freed; otherwise a failed cancel is left
-  // to Wait's next pass.
-  if (outstanding) WakeIfDue(s);
 }
 
 void AfdPollSet::WakeIfDue(PolledSocket* s) {
   // Nothing to issue, or Wait issues it before it next dequeues.
   if (!dequeuing_ || s->queue_index < 0 || !s->poll.WantsSubmit()) return;
   if (update_wake_pending_) return;
-  // A new socket under a handle whose previous owner still has its final
-  // packet to come is not polled before that packet, which wakes Wait anyway
-  // (and puts it back in the queue).
-  auto previous = unregistering_.find(s->socket);
-  if (previous != unregistering_.end() && previous->second != s) return;
+  // Not polled before its handle's previous owner's final packet, which
+  // wakes Wait anyway (and puts it back in the queue).
+  if (BehindPreviousOwner(s)) return;
   // A failed post (out of memory) leaves the poll to the next packet that
   // wakes Wait; the next control call tries to post again.
   update_wake_pending_ = system_.PostUpdateWake();
@@ -135,13 +129,20 @@ void AfdPollSet::Retire(PolledSocket* s) {
     return;
   }
   unregistering_.emplace(s->socket, s);
-  // A failed cancel is retried by the next pass; otherwise there is nothing
-  // to do but wait for the final packet.
+  // A failed cancel is retried by the next pass (Wait is woken for it if it
+  // is dequeuing); otherwise there is nothing to do but wait for the final
+  // packet.
   if (s->poll.WantsSubmit()) {
     Enqueue(s);
+    WakeIfDue(s);
   } else {
     Dequeue(s);
   }
+}
+
+bool AfdPollSet::BehindPreviousOwner(const PolledSocket* s) const {
+  auto previous = unregistering_.find(s->socket);
+  return previous != unregistering_.end() && previous->second != s;
 }
 
 void AfdPollSet::Enqueue(PolledSocket* s) {
@@ -174,12 +175,8 @@ void AfdPollSet::FlushUpdates(std::vector<SocketEvent>& events) {
   std::swap(updates_, flushing_);
   for (PolledSocket* s : flushing_) {
     s->queue_index = -1;
-    auto previous = unregistering_.find(s->socket);
-    if (previous != unregistering_.end() && previous->second != s) {
-      // The previous owner of this handle still has a poll outstanding; this
-      // one is re-queued when that poll's final packet is dequeued.
-      continue;
-    }
+    // Re-queued when the previous owner's final packet is dequeued.
+    if (BehindPreviousOwner(s)) continue;
     BoundDriver driver(system_, *s);
     const PollState::SubmitResult r = s->poll.Submit(driver);
     // Nothing is reported for an unregistered socket, whose failed cancel

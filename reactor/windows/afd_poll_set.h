@@ -119,6 +119,10 @@ class AfdPollSet {
   // it now (not a reused handle whose previous owner's final packet is still
   // to come: that packet wakes Wait).
   void WakeIfDue(PolledSocket* s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Whether `s`'s handle belonged to a socket that is unregistered but still
+  // has a poll outstanding: `s` is not polled until that poll's final packet.
+  bool BehindPreviousOwner(const PolledSocket* s) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void FlushUpdates(std::vector<SocketEvent>& events)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Complete(const Packet& packet, std::vector<SocketEvent>& events)

@@ -96,29 +96,27 @@ uint32_t FakeAfdSystem::SubmitPoll(Handle helper, PolledSocket& socket,
 
 uint32_t FakeAfdSystem::CancelPoll(Handle helper, PolledSocket& socket) {
   ++cancels_;
+  // Outstanding, or popped and not handled yet.
   auto it = polls_.find(&socket);
-  if (it == polls_.end()) {
-    // Popped, not handled yet: the IO_STATUS_BLOCK is no longer pending, and
-    // Windows answers NOT_FOUND (the packet was already dequeued).
-    auto popped = popped_.find(&socket);
-    if (popped == popped_.end()) {
+  const bool popped = it == polls_.end();
+  if (popped) {
+    it = popped_.find(&socket);
+    if (it == popped_.end()) {
       Violation(absl::StrCat("cancel without a poll (base ", socket.base, ")"));
       return kStatusNotFound;
     }
-    Poll& poll = popped->second;
-    if (poll.helper != helper) Violation("cancel on another helper");
-    if (poll.cancel_requested) Violation("second cancel of one poll");
-    if (cancel_failure_ != kStatusSuccess) {
-      return std::exchange(cancel_failure_, kStatusSuccess);
-    }
-    poll.cancel_requested = true;
-    return kStatusNotFound;
   }
   Poll& poll = it->second;
   if (poll.helper != helper) Violation("cancel on another helper");
   if (poll.cancel_requested) Violation("second cancel of one poll");
   if (cancel_failure_ != kStatusSuccess) {
     return std::exchange(cancel_failure_, kStatusSuccess);
+  }
+  if (popped) {
+    // The IO_STATUS_BLOCK is no longer pending: Windows answers NOT_FOUND
+    // (the packet was already dequeued).
+    poll.cancel_requested = true;
+    return kStatusNotFound;
   }
   if (poll.completed) return kStatusNotFound;
   poll.cancel_requested = true;
