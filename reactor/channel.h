@@ -55,6 +55,16 @@ struct Channel {
   MessageQueue send_queue;
   MessageQueue in_flight;
   FrameEncoder encoder;
+  // The next queued message is one the lifecycle lets out now.
+  bool NextMayEncode() const {
+    return !send_queue.empty() &&
+           state.MayEncode(send_queue.front()->header().op_code);
+  }
+  // Draining, and its last frame is out: the Bye exchange is complete on
+  // this side.
+  bool LastFrameOut() const {
+    return state.phase() == ChannelState::Phase::kDraining && encoder.empty();
+  }
 
   // Incoming.
   FrameDecoder decoder;

@@ -19,8 +19,7 @@ bool Reactor::OnChannelEvent(ChannelToken token, Channel& ch,
   const ChannelState::Decision d = ch.state.On(event, cause);
   if (d.close == ChannelState::Close::kNone) {
     // The last frame may be out already when the exchange completes.
-    if (ch.state.phase() == ChannelState::Phase::kDraining &&
-        ch.encoder.empty()) {
+    if (ch.LastFrameOut()) {
       return OnChannelEvent(token, ch, ChannelState::Event::kWritten);
     }
     return true;
@@ -30,8 +29,7 @@ bool Reactor::OnChannelEvent(ChannelToken token, Channel& ch,
   return false;
 }
 
-void Reactor::SweepDeadlines() {
-  const SteadyTime now = clock_();
+void Reactor::SweepDeadlines(SteadyTime now) {
   for (uint64_t packed : std::vector<uint64_t>(live_.begin(), live_.end())) {
     const ChannelToken token = ChannelToken::Unpack(packed);
     Channel* ch = channels_.Find(token);

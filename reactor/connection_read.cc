@@ -66,7 +66,11 @@ bool Reactor::ReadFrom(ChannelToken token, Channel& ch) {
     // A short read emptied the socket; a full one may have left more.
     if (r.bytes < body.size() + buffer.size()) return true;
   }
-  switch (r.kind) {
+  return ReadEnded(token, ch, r.kind);
+}
+
+bool Reactor::ReadEnded(ChannelToken token, Channel& ch, IoResult::Kind kind) {
+  switch (kind) {
     case IoResult::Kind::kDone:
     case IoResult::Kind::kWouldBlock:
       return true;
@@ -271,16 +275,8 @@ bool Reactor::ReadHeldFrame(ChannelToken token, Channel& ch) {
   if (want > 0) {
     const IoResult r = ch.stream->ReadSome(
         absl::MakeSpan(read_buffer_.data(), want), absl::Span<uint8_t>());
-    switch (r.kind) {
-      case IoResult::Kind::kDone:
-        break;
-      case IoResult::Kind::kWouldBlock:
-        return true;
-      case IoResult::Kind::kClosed:
-        return OnChannelEvent(token, ch, ChannelState::Event::kPeerEofMidFrame);
-      case IoResult::Kind::kError:
-        return OnChannelEvent(token, ch, ChannelState::Event::kRecvError);
-    }
+    // Held mid-frame (its header decoded): the peer's end is mid-frame.
+    if (r.kind != IoResult::Kind::kDone) return ReadEnded(token, ch, r.kind);
     counters_.BytesIn(r.bytes);
     ch.pending_input.erase(ch.pending_input.begin(),
                            ch.pending_input.begin() + ch.pending_pos);

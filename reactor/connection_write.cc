@@ -76,9 +76,7 @@ bool Reactor::Send(ChannelToken token, Channel& ch) {
   while (true) {
     // What the lifecycle lets through (after a bye frame, at most the
     // ByeResponse of a crossed exchange); the rest stays queued.
-    while (!ch.send_queue.empty() &&
-           ch.state.MayEncode(ch.send_queue.front()->header().op_code) &&
-           ch.encoder.slice_bound() + 3 <= kMaxSlices &&
+    while (ch.NextMayEncode() && ch.encoder.slice_bound() + 3 <= kMaxSlices &&
            ch.encoder.pending_bytes() < kMaxBatchBytes) {
       MessagePtr m = ch.send_queue.PopFront();
       const std::optional<ChannelState::Event> queued = QueuedEvent(*m);
@@ -100,9 +98,7 @@ bool Reactor::Send(ChannelToken token, Channel& ch) {
       sent_.PushBack(ch.in_flight.PopFront());
     }
   }
-  if (ch.encoder.empty() &&
-      ch.state.phase() == ChannelState::Phase::kDraining) {
-    // The last frame is out: the Bye exchange is complete on this side.
+  if (ch.LastFrameOut()) {
     return OnChannelEvent(token, ch, ChannelState::Event::kWritten);
   }
   UpdateInterest(token, ch);
@@ -152,9 +148,7 @@ void Reactor::UpdateInterest(ChannelToken token, Channel& ch) {
         ch.hold == Channel::Hold::kPartialCap) {
       interest |= kInterestRead;
     }
-    if (!ch.encoder.empty() ||
-        (!ch.send_queue.empty() &&
-         ch.state.MayEncode(ch.send_queue.front()->header().op_code))) {
+    if (!ch.encoder.empty() || ch.NextMayEncode()) {
       interest |= kInterestWrite;
     }
   }

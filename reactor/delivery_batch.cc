@@ -23,13 +23,18 @@ void DeliveryBatch::Deliver(GroupInbox* group, MessagePtr message) {
 
 void DeliveryBatch::ReturnToApp(GroupInbox* group, MessagePtr message,
                                 StatusCode status) {
-  message->header().status = status;
-  message->header().origin = Origin::kEngine;
-  message->set_arrival(Arrival::kReturned);
-  if (counters_ != nullptr && status != StatusCode::kSuccess) {
-    counters_->MessageReturned();
-  }
+  MarkReturned(*message, status, counters_);
   Deliver(group, std::move(message));
+}
+
+void MarkReturned(Message& message, StatusCode status,
+                  EngineCounters* counters) {
+  message.header().status = status;
+  message.header().origin = Origin::kEngine;
+  message.set_arrival(Arrival::kReturned);
+  if (counters != nullptr && status != StatusCode::kSuccess) {
+    counters->MessageReturned();
+  }
 }
 
 void DeliveryBatch::Flush() {

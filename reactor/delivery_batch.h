@@ -62,6 +62,12 @@ class DeliveryBatch {
   EngineCounters* const counters_;
 };
 
+// Marks `message` as handed back to the application by the engine: `status`,
+// origin engine, arrival returned; counted in `counters` (if given) unless
+// the status is success.
+void MarkReturned(Message& message, StatusCode status,
+                  EngineCounters* counters);
+
 // An engine notification: a Signal with `status` about `channel`, whose
 // message_id is `message_id`. Taken from `pool` when it has one idle, else made
 // outside it (freed when dropped), so that notifications, pool_empty above

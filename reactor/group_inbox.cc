@@ -30,12 +30,8 @@ bool GroupInbox::Append(MessageQueue& batch, bool* closed) {
 bool GroupInbox::Push(MessagePtr message) {
   MessageQueue one;
   one.PushBack(std::move(message));
-  return PushAll(one);
-}
-
-bool GroupInbox::PushAll(MessageQueue& batch) {
   bool wake = false;
-  const bool open = PushAllDeferringWake(batch, &wake);
+  const bool open = PushAllDeferringWake(one, &wake);
   if (wake) ready_.Signal();
   return open;
 }

@@ -35,16 +35,15 @@ class GroupInbox : public std::enable_shared_from_this<GroupInbox> {
 
   uint64_t id() const { return id_; }
 
-  // Appends a message; false (and the message is released) once the inbox is
-  // closed.
+  // Appends a message and wakes the waiter; false (and the message is
+  // released) once the inbox is closed.
   bool Push(MessagePtr message);
   // Appends every message of `batch` in order, leaving it empty, with one
-  // lock and at most one wake-up; false (all released) once closed.
-  bool PushAll(MessageQueue& batch);
-  // PushAll, leaving the wake-up to the caller: `*wake` says whether a
-  // waiter must be woken with WakeWaiter(), which the caller does once it has
-  // released its own locks (the engine's loop: so that the woken application
-  // finds the loop free and its answer goes out on its own thread).
+  // lock; false (all released) once closed. The wake-up is the caller's:
+  // `*wake` says whether a waiter must be woken with WakeWaiter(), which the
+  // caller does once it has released its own locks (the engine's loop: so
+  // that the woken application finds the loop free and its answer goes out
+  // on its own thread).
   bool PushAllDeferringWake(MessageQueue& batch, bool* wake);
   void WakeWaiter() { ready_.Signal(); }
 

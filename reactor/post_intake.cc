@@ -131,12 +131,8 @@ BinaryHeader Reactor::ReturnPostToClosed(GroupInbox& group,
   // Closed by the engine already: the message comes back through the inbox,
   // after the channel's channel_closed, as it would had it reached the I/O
   // thread a moment later.
-  BinaryHeader& header = message->header();
-  const BinaryHeader prepared = header;
-  header.status = StatusCode::kChannelClosed;
-  header.origin = Origin::kEngine;
-  message->set_arrival(Arrival::kReturned);
-  counters_.MessageReturned();
+  const BinaryHeader prepared = message->header();
+  MarkReturned(*message, StatusCode::kChannelClosed, &counters_);
   group.Push(std::move(message));
   return prepared;
 }
@@ -248,13 +244,10 @@ void Reactor::Dispatch(Posted& posted) {
 
 void Reactor::ReturnPosted(ChannelToken token, GroupInbox* group,
                            StatusCode reason) {
-  auto unsent = [token](const Posted& p) {
-    return p.group != nullptr && p.message != nullptr && p.channel == token;
-  };
   // First the batch being dispatched (its entries not reached yet), then
   // what was posted since: post order.
   for (size_t i = batch_next_; i < batch_.size(); ++i) {
-    if (!unsent(batch_[i])) continue;
+    if (!batch_[i].UnsentTo(token)) continue;
     deliveries_.ReturnToApp(group, std::move(batch_[i].message), reason);
     batch_[i].group = nullptr;
   }

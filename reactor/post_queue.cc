@@ -44,9 +44,7 @@ bool PostQueue::TakeAll(std::vector<Posted>& batch, bool unless_stopping) {
 }
 
 void PostQueue::TakeUnsent(ChannelToken token, MessageQueue& unsent) {
-  auto is_unsent = [token](const Posted& p) {
-    return p.group != nullptr && p.message != nullptr && p.channel == token;
-  };
+  auto is_unsent = [token](const Posted& p) { return p.UnsentTo(token); };
   if (std::none_of(posted_.begin(), posted_.end(), is_unsent)) return;
   std::vector<Posted> kept;
   for (Posted& p : posted_) {

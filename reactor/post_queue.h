@@ -32,6 +32,11 @@ class PostQueue {
     GroupInbox* group;         // the posting group
     ChannelToken channel;      // the opening the message was checked against
     absl::Notification* done;  // group destroy: signalled when processed
+
+    // A message posted to the opening `token`, not dispatched or returned.
+    bool UnsentTo(ChannelToken token) const {
+      return group != nullptr && message != nullptr && channel == token;
+    }
   };
   using Groups = absl::flat_hash_map<uint64_t, std::shared_ptr<GroupInbox>>;
 

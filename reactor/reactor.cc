@@ -191,7 +191,7 @@ void Reactor::FinishIteration() {
   if (sweeping_.load(std::memory_order_relaxed)) {
     const SteadyTime now = clock_();
     if (now >= next_sweep_) {
-      SweepDeadlines();
+      SweepDeadlines(now);
       next_sweep_ = now + absl::ToChronoNanoseconds(sweep_interval_);
     }
   }

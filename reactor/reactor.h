@@ -208,6 +208,11 @@ class Reactor {
   // the frame deadline). False when the channel was closed.
   bool ReadHeldFrame(ChannelToken token, Channel& ch)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(io_mu_);
+  // What a read that brought no bytes means: nothing (would block), or the
+  // peer's end (mid-frame unless the decoder is between frames) or a receive
+  // error, reported to the lifecycle. False when the channel was closed.
+  bool ReadEnded(ChannelToken token, Channel& ch, IoResult::Kind kind)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(io_mu_);
   // The frame being received no longer holds a partial-frame pool message.
   void ReleasePartial(Channel& ch) ABSL_EXCLUSIVE_LOCKS_REQUIRED(io_mu_);
 
@@ -235,8 +240,8 @@ class Reactor {
                       ChannelState::Event event,
                       StatusCode cause = StatusCode::kSuccess)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(io_mu_) ABSL_LOCKS_EXCLUDED(posts_.mu());
-  // Closes the channels whose deadline passed (reactor/deadlines.h).
-  void SweepDeadlines() ABSL_EXCLUSIVE_LOCKS_REQUIRED(io_mu_)
+  // Closes the channels whose deadline passed at `now` (reactor/deadlines.h).
+  void SweepDeadlines(SteadyTime now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(io_mu_)
       ABSL_LOCKS_EXCLUDED(posts_.mu());
   // Closes the channel: with `report`, a Signal with status `reason` first;
   // unsent messages back with `reason`, then channel_closed (none of it
