@@ -197,7 +197,7 @@ absl::StatusOr<ThroughputResult> EngineThroughput(BenchTransport transport,
   }
   receiver.join();
   const absl::Duration elapsed = absl::Now() - start;
-  const absl::Duration cpu = ProcessCpuTime().total() - cpu_start.total();
+  const absl::Duration cpu = CpuSince(cpu_start);
   if (!sender_status.ok()) return sender_status;
   if (!receiver_status.ok()) return receiver_status;
   return ThroughputResult{messages, elapsed, cpu};
@@ -243,7 +243,7 @@ absl::StatusOr<PingPongResult> EnginePingPong(BenchTransport transport,
   }
   // The echo thread has answered the last Request: nothing of the timed
   // exchange is left to run.
-  const absl::Duration cpu = ProcessCpuTime().total() - cpu_start.total();
+  const absl::Duration cpu = CpuSince(cpu_start);
   link->server_group->Destroy();  // releases the echo thread on failure
   echo.join();
   if (!status.ok()) return status;

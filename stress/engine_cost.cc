@@ -165,8 +165,7 @@ absl::StatusOr<ThroughputResult> EngineOneThread(BenchTransport transport,
           absl::StrCat("stalled at ", counted, " of ", messages, " messages"));
     }
   }
-  return ThroughputResult{messages, absl::Now() - start,
-                          ProcessCpuTime().total() - cpu_start.total()};
+  return ThroughputResult{messages, absl::Now() - start, CpuSince(cpu_start)};
 }
 
 absl::StatusOr<ThroughputResult> EngineTwoThreads(BenchTransport transport,
@@ -221,7 +220,7 @@ absl::StatusOr<ThroughputResult> EngineTwoThreads(BenchTransport transport,
   }
   receiver.join();
   const absl::Time end = absl::Now();
-  const absl::Duration cpu = ProcessCpuTime().total() - cpu_start.total();
+  const absl::Duration cpu = CpuSince(cpu_start);
   if (!sender_status.ok()) return sender_status;
   if (!receiver_status.ok()) return receiver_status;
   return ThroughputResult{messages, end - start, cpu};

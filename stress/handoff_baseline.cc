@@ -60,7 +60,7 @@ PingPongResult HandoffPingPong(uint64_t round_trips) {
     back.WaitFor(i);
     rtt.Record(absl::Now() - start);
   }
-  const absl::Duration cpu = ProcessCpuTime().total() - cpu_start.total();
+  const absl::Duration cpu = CpuSince(cpu_start);
   peer.join();
   return PingPongResult{round_trips, rtt.Summary(), cpu};
 }

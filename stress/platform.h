@@ -25,6 +25,10 @@ struct CpuTime {
 };
 // CPU the whole process (every thread) has used so far.
 CpuTime ProcessCpuTime();
+// CPU (user + system) the process has used since `start` was read.
+inline absl::Duration CpuSince(const CpuTime& start) {
+  return ProcessCpuTime().total() - start.total();
+}
 
 // Starts a new peak-resident-set window where the platform can (Linux, through
 // /proc/self/clear_refs); returns false where it cannot, and PeakRssBytes then

@@ -20,13 +20,9 @@ double ThroughputResult::CpuNanosPerMessage() const {
          static_cast<double>(std::max<uint64_t>(messages, 1));
 }
 
-namespace {
-constexpr size_t kRawHeader = 16;
-}  // namespace
-
 std::vector<char> RawFrame(size_t body) {
-  std::vector<char> frame(kRawHeader + body, 'x');
-  std::memset(frame.data(), 0, kRawHeader);
+  std::vector<char> frame(kRawHeaderSize + body, 'x');
+  std::memset(frame.data(), 0, kRawHeaderSize);
   frame[2] = 2;  // Signal
   frame[14] = static_cast<char>(body >> 8);
   frame[15] = static_cast<char>(body);
@@ -35,9 +31,10 @@ std::vector<char> RawFrame(size_t body) {
 
 size_t WalkRawFrames(const char* data, size_t size, uint64_t& frames) {
   size_t pos = 0;
-  while (size - pos >= kRawHeader) {
-    const size_t len = kRawHeader + (static_cast<uint8_t>(data[pos + 14]) << 8 |
-                                     static_cast<uint8_t>(data[pos + 15]));
+  while (size - pos >= kRawHeaderSize) {
+    const size_t len =
+        kRawHeaderSize + (static_cast<uint8_t>(data[pos + 14]) << 8 |
+                          static_cast<uint8_t>(data[pos + 15]));
     if (size - pos < len) break;
     pos += len;
     ++frames;

@@ -46,7 +46,9 @@ absl::StatusOr<ThroughputResult> RawThroughput(BenchTransport transport,
 absl::StatusOr<PingPongResult> RawPingPong(BenchTransport transport,
                                            size_t body, uint64_t round_trips);
 
-// Shared by both platforms' baselines. The frame the baselines send: a
+// Shared by both platforms' baselines. The binary header's size.
+inline constexpr size_t kRawHeaderSize = 16;
+// The frame the baselines send: a
 // 16-byte header as the protocol lays it out (a Signal; its last two bytes
 // are the body length, big-endian), then `body` bytes.
 std::vector<char> RawFrame(size_t body);

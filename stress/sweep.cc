@@ -123,7 +123,7 @@ PointResult RunPoint(const PointSpec& spec, const SweepOptions& options,
   r.connections_opened = t.connections_opened;
   r.pool_empty += t.pool_empty;
   r.verify_time += t.verify_time;
-  r.cpu = ProcessCpuTime().total() - cpu_before.total();
+  r.cpu = CpuSince(cpu_before);
   r.peak_rss_bytes = PeakRssBytes();
   return r;
 }

@@ -21,8 +21,6 @@
 namespace tofu::stress {
 namespace {
 
-constexpr size_t kHeader = 16;
-
 absl::Status Errno(absl::string_view what) {
   return absl::InternalError(absl::StrCat(what, ": ", std::strerror(errno)));
 }
@@ -139,7 +137,7 @@ absl::StatusOr<ThroughputResult> RawThroughput(BenchTransport transport,
   if (!sender_ok) ::shutdown(pair.client, SHUT_RDWR);
   receiver.join();
   const absl::Duration elapsed = absl::Now() - start;
-  const absl::Duration cpu = ProcessCpuTime().total() - cpu_start.total();
+  const absl::Duration cpu = CpuSince(cpu_start);
   if (!sender_ok || !receiver_ok) return Errno("raw throughput transfer");
   return ThroughputResult{messages, elapsed, cpu};
 }
@@ -150,7 +148,7 @@ absl::StatusOr<PingPongResult> RawPingPong(BenchTransport transport,
   if (absl::Status s = Connect(transport, pair); !s.ok()) return s;
   bool echo_ok = true;
   std::thread echo([&] {
-    std::vector<char> frame(kHeader + body);
+    std::vector<char> frame(kRawHeaderSize + body);
     for (uint64_t i = 0; i < round_trips && echo_ok; ++i) {
       echo_ok = ReadAll(pair.server, frame.data(), frame.size()) &&
                 WriteAll(pair.server, frame.data(), frame.size());
@@ -168,7 +166,7 @@ absl::StatusOr<PingPongResult> RawPingPong(BenchTransport transport,
   }
   if (!ok) ::shutdown(pair.client, SHUT_RDWR);
   echo.join();
-  const absl::Duration cpu = ProcessCpuTime().total() - cpu_start.total();
+  const absl::Duration cpu = CpuSince(cpu_start);
   if (!ok || !echo_ok) return Errno("raw ping-pong");
   return PingPongResult{round_trips, rtt.Summary(), cpu};
 }

@@ -23,8 +23,6 @@
 namespace tofu::stress {
 namespace {
 
-constexpr size_t kHeader = 16;
-
 absl::Status WsaError(absl::string_view what, int error = WSAGetLastError()) {
   return absl::InternalError(absl::StrCat(what, ": Winsock error ", error));
 }
@@ -142,7 +140,7 @@ absl::StatusOr<ThroughputResult> RawThroughput(BenchTransport transport,
   }
   receiver.join();
   const absl::Duration elapsed = absl::Now() - start;
-  const absl::Duration cpu = ProcessCpuTime().total() - cpu_start.total();
+  const absl::Duration cpu = CpuSince(cpu_start);
   if (sender_error != 0) return WsaError("raw throughput send", sender_error);
   if (receiver_error != 0) {
     return WsaError("raw throughput receive", receiver_error);
@@ -157,7 +155,7 @@ absl::StatusOr<PingPongResult> RawPingPong(BenchTransport transport,
   // As in RawThroughput: a failing side keeps its error and shuts down.
   int echo_error = 0;
   std::thread echo([&] {
-    std::vector<char> frame(kHeader + body);
+    std::vector<char> frame(kRawHeaderSize + body);
     for (uint64_t i = 0; i < round_trips && echo_error == 0; ++i) {
       if (!ReadAll(pair.server, frame.data(), frame.size()) ||
           !WriteAll(pair.server, frame.data(), frame.size())) {
@@ -183,7 +181,7 @@ absl::StatusOr<PingPongResult> RawPingPong(BenchTransport transport,
     rtt.Record(absl::Now() - start);
   }
   echo.join();
-  const absl::Duration cpu = ProcessCpuTime().total() - cpu_start.total();
+  const absl::Duration cpu = CpuSince(cpu_start);
   if (error != 0) return WsaError("raw ping-pong", error);
   if (echo_error != 0) return WsaError("raw ping-pong echo", echo_error);
   return PingPongResult{round_trips, rtt.Summary(), cpu};
