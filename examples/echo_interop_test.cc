@@ -3,13 +3,11 @@
 // talks to echo_server, and echo_client talks to echo_server and to a raw
 // server that corrupts an answer.
 #include <netinet/in.h>
-#include <signal.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include <cstdint>
-#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>

@@ -2,17 +2,11 @@
 // every status byte and every proto byte (opcode, origin, more, oob and the
 // reserved bit in all combinations). A frame the protocol rejects may close
 // its own connection; the server must stay up and serve the next one.
-#include <signal.h>
-
 #include <cstdint>
 #include <cstdio>
-#include <cstdlib>
-#include <cstring>
-#include <memory>
 #include <optional>
 #include <string>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "examples/testing/echo_server_process.h"
 #include "examples/testing/subprocess.h"

@@ -1,9 +1,8 @@
 // multi_homed as a process: one group serving TCP and AF_UNIX clients at once.
-#include <cstdlib>
 #include <string>
 
 #include "absl/strings/match.h"
-#include "absl/strings/str_cat.h"
+#include "examples/testing/echo_server_process.h"
 #include "examples/testing/subprocess.h"
 #include "gtest/gtest.h"
 
@@ -12,9 +11,7 @@ namespace {
 
 TEST(MultiHomed, ServesClientsOfBothTransportsThenStops) {
   absl::StatusOr<Subprocess> p = Subprocess::Start(
-      {absl::StrCat(std::getenv("TEST_SRCDIR"), "/",
-                    std::getenv("TEST_WORKSPACE"), "/examples/multi_homed"),
-       "--clients=6", "--requests=50"});
+      {ProgramPath("multi_homed"), "--clients=6", "--requests=50"});
   ASSERT_TRUE(p.ok()) << p.status();
   absl::StatusOr<std::string> out = p->ReadRest(absl::Seconds(60));
   ASSERT_TRUE(out.ok()) << out.status();
